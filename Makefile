@@ -1,0 +1,84 @@
+# Tessera: one source tree, four monitor images (build/<role>.elf), their GRUB
+# rescue ISOs (build/iso/<role>.iso), host unit tests and QEMU integration tests.
+
+CROSS_COMPILE ?=
+CC := $(CROSS_COMPILE)gcc
+LD := $(CROSS_COMPILE)ld
+NM := $(CROSS_COMPILE)nm
+PYTHON := /usr/bin/python3
+PYTEST := /usr/bin/pytest
+
+ROLES := pmon mmon smon gmon
+roledir_pmon := pcomponent
+roledir_mmon := mcomponent
+roledir_smon := scomponent
+roledir_gmon := managers
+
+CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-builtin \
+	-fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+	-mgeneral-regs-only -fno-omit-frame-pointer -fno-optimize-sibling-calls \
+	-fno-asynchronous-unwind-tables -Iinclude -MMD -MP
+ASFLAGS := -Iinclude -MMD -MP
+LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
+	-T arch/x86/linker.ld
+
+COMMON_SRC := $(wildcard arch/x86/*.c arch/x86/*.S kernel/*.c net/*.c)
+obj = $(patsubst %,build/obj/%.o,$(basename $(1)))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+role_obj = $(call obj,$(wildcard $(roledir_$(1))/*.c))
+
+.PHONY: all iso test unit-test integration-test run-cluster deps clean
+all: $(foreach r,$(ROLES),build/$(r).elf)
+iso: $(foreach r,$(ROLES),build/iso/$(r).iso)
+
+deps:
+	@scripts/deps
+
+build/obj/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+build/obj/%.o: %.S | deps
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(ASFLAGS) -c $< -o $@
+
+# Two links: the first image's text symbols become .ksyms of the second. .ksyms
+# sits after .text, so no function moves; the cmp proves it.
+define image
+build/$(1).elf: $(COMMON_OBJ) $(call role_obj,$(1)) arch/x86/linker.ld scripts/ksyms.py
+	@mkdir -p build/ksyms
+	$(PYTHON) scripts/ksyms.py < /dev/null > build/ksyms/$(1).0.S
+	$(CC) -c build/ksyms/$(1).0.S -o build/ksyms/$(1).0.o
+	$(LD) $(LDFLAGS) -o build/ksyms/$(1).pass1 $(COMMON_OBJ) $(call role_obj,$(1)) build/ksyms/$(1).0.o
+	$(NM) -n build/ksyms/$(1).pass1 | $(PYTHON) scripts/ksyms.py > build/ksyms/$(1).S
+	$(CC) -c build/ksyms/$(1).S -o build/ksyms/$(1).o
+	$(LD) $(LDFLAGS) -o $$@ $(COMMON_OBJ) $(call role_obj,$(1)) build/ksyms/$(1).o
+	$(NM) -n build/ksyms/$(1).pass1 | grep ' [tT] ' > build/ksyms/$(1).text1
+	$(NM) -n $$@ | grep ' [tT] ' | cmp -s - build/ksyms/$(1).text1 || \
+		{ echo "ksyms: text moved between links of $$@"; rm -f $$@; exit 1; }
+
+build/iso/$(1).iso: build/$(1).elf
+	@mkdir -p build/iso/$(1).d/boot/grub
+	cp $$< build/iso/$(1).d/boot/$(1).elf
+	printf 'set timeout=0\nset default=0\nmenuentry "tessera $(1)" {\n  multiboot2 /boot/$(1).elf\n  boot\n}\n' \
+		> build/iso/$(1).d/boot/grub/grub.cfg
+	grub-mkrescue -o $$@ build/iso/$(1).d 2> build/iso/$(1).log || { cat build/iso/$(1).log; exit 1; }
+endef
+$(foreach r,$(ROLES),$(eval $(call image,$(r))))
+
+include tests/unit/unit.mk
+
+integration-test: all iso
+	$(PYTEST) -v tests/integration
+
+test: unit-test integration-test
+
+run-cluster: all iso
+	scripts/tessera up
+
+clean:
+	rm -rf build
+
+-include $(shell find build/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,62 @@
+/*
+ * A node's boot configuration: the key=value file the launcher passes through fw_cfg
+ * (opt/tessera/config), plus kernel command-line overrides. Parsed by kernel/config.c.
+ */
+#ifndef KERNEL_CONFIG_H
+#define KERNEL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum node_role { ROLE_PMON, ROLE_MMON, ROLE_SMON, ROLE_GMON, ROLE_COUNT };
+
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };	/* lower = more severe */
+
+/* Keys of the file; bit (1u << key) of node_config.seen says the key was given. */
+enum config_key {
+	CFG_NAME,
+	CFG_ID,
+	CFG_ROLE,
+	CFG_MAC,
+	CFG_LOGLEVEL,
+	CFG_SELFTEST,
+	CFG_TEST_FAULT,
+	CFG_PEER,
+	CFG_KEY_COUNT
+};
+
+#define CONFIG_NAME_MAX 15	/* name: [a-z0-9-], 1..15 characters */
+#define CONFIG_MAX_PEERS 64
+#define CONFIG_MAX_LINE 200	/* bytes per line, without the newline */
+
+struct peer {
+	uint8_t id;
+	char name[CONFIG_NAME_MAX + 1];
+	enum node_role role;
+	uint8_t mac[6];
+};
+
+struct node_config {
+	char name[CONFIG_NAME_MAX + 1];
+	uint8_t id;
+	enum node_role role;
+	uint8_t mac[6];
+	enum log_level loglevel;
+	bool selftest;
+	enum test_fault { FAULT_NONE, FAULT_PAGEFAULT } test_fault;
+	struct peer peers[CONFIG_MAX_PEERS];	/* the cluster, this node included */
+	unsigned npeers;
+	unsigned seen;				/* bitmask of keys given */
+};
+
+const char *role_name(enum node_role role);
+const char *log_level_name(enum log_level level);
+
+void config_defaults(struct node_config *c);
+int config_parse(struct node_config *c, const char *text, size_t len, char *err, size_t errlen);
+int config_parse_cmdline(struct node_config *c, const char *cmdline, size_t len,
+			 char *err, size_t errlen);
+int config_validate(const struct node_config *c, char *err, size_t errlen);
+
+#endif

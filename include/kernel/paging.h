@@ -1,0 +1,47 @@
+/*
+ * Virtual memory layout and the 4-level page-table API (arch/x86/paging.c).
+ * All of physical memory is mapped at DIRECT_MAP; the kernel image at KERNEL_VMA;
+ * device registers at MMIO_BASE through ioremap().
+ */
+#ifndef KERNEL_PAGING_H
+#define KERNEL_PAGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DIRECT_MAP	0xffff800000000000UL
+#define MMIO_BASE	0xffffc00000000000UL
+#define KERNEL_VMA	0xffffffff80000000UL
+
+/* Mapping permissions for vm_map()/vm_protect(); a mapping is always readable. */
+#define VM_WRITE	0x1
+#define VM_EXEC		0x2
+#define VM_USER		0x4
+#define VM_NOCACHE	0x8
+
+static inline void *phys_to_virt(uint64_t pa)
+{
+	return (void *)(pa + DIRECT_MAP);
+}
+
+static inline uint64_t virt_to_phys(const void *va)
+{
+	uintptr_t v = (uintptr_t)va;
+
+	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP;
+}
+
+/* The root of the kernel's page tables (physical address of its PML4). */
+uint64_t vm_kernel_root(void);
+
+int vm_map(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags);
+int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa);
+int vm_protect(uint64_t root, uintptr_t va, unsigned flags);
+int vm_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
+
+/* Invalidate va's translation on every CPU; returns when all have done it. */
+void tlb_shootdown(uintptr_t va);
+
+void *ioremap(uint64_t pa, size_t len);
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * The boot-time self-test (config key selftest=1) and the test-only fault
+ * injection (test_fault=...), both driven by the integration tests.
+ */
+#ifndef KERNEL_SELFTEST_H
+#define KERNEL_SELFTEST_H
+
+/* Prints TESSERA SELFTEST PASS (returns 0) or TESSERA SELFTEST FAIL <what> (-1). */
+int selftest_run(void);
+/* Dereference an unmapped address: the panic output must name this function. */
+void fault_inject_pagefault(void);
+
+#endif

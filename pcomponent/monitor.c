@@ -1,0 +1,7 @@
+/*
+ * The process monitor's identity: linked only into build/pmon.elf, it names
+ * the role this image serves (kernel_main() checks it against the boot config).
+ */
+#include "kernel/monitor.h"
+
+const enum node_role monitor_role = ROLE_PMON;

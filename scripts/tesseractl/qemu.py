@@ -1,0 +1,99 @@
+# Starting and stopping one QEMU per node. Every VM is tied to the launcher's
+# life: PR_SET_PDEATHSIG kills it if the launcher dies for any reason, and
+# stop_all() tears the rest down in an orderly way.
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+from . import nodecfg
+
+QEMU = "qemu-system-x86_64"
+PR_SET_PDEATHSIG = 1
+STOP_GRACE = 3.0        # seconds between SIGTERM and SIGKILL
+
+# Loaded here, not in the forked child, so the child only makes the syscall.
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def choose_accel(forced):
+    """Return (accel, reason). KVM only when the CPU has vmx/svm and /dev/kvm
+    opens read-write; the topology's accel key overrides the probe."""
+    if forced != "auto":
+        return forced, "forced by [cluster] accel"
+    if not cpu_has_virt():
+        return "tcg", "no vmx/svm in /proc/cpuinfo"
+    try:
+        os.close(os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC))
+    except OSError as e:
+        return "tcg", f"/dev/kvm: {e.strerror}"
+    return "kvm", "vmx/svm in /proc/cpuinfo and /dev/kvm opens"
+
+
+def cpu_has_virt():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = line.split(":", 1)[1].split()
+                    return "vmx" in flags or "svm" in flags
+    except OSError:
+        pass
+    return False
+
+
+def find_qemu():
+    return shutil.which(QEMU)
+
+
+def argv(node, accel, iso, cfg, log):
+    cpu = "host" if accel == "kvm" else "max"
+    return [
+        QEMU, "-machine", "pc", "-accel", accel, "-cpu", cpu,
+        "-smp", str(node.vcpus), "-m", str(node.memory),
+        "-nodefaults", "-display", "none", "-no-reboot",
+        "-serial", f"file:{log}",
+        "-cdrom", iso, "-boot", "d",
+        "-fw_cfg", f"name={nodecfg.FW_CFG_NAME},file={cfg}",
+    ]
+
+
+def _tie_to_parent(parent_pid):
+    # Runs in the child between fork and exec. If the launcher died before the
+    # prctl took effect, no signal will ever come: exit instead.
+    def preexec():
+        if _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            os._exit(126)
+        if os.getppid() != parent_pid:
+            os._exit(126)
+    return preexec
+
+
+def spawn(cmd, stderr_path):
+    """Start cmd in its own process group (so a terminal's Ctrl-C reaches only
+    the launcher, which then stops the VMs in order) with stdout/stderr going
+    to stderr_path."""
+    with open(stderr_path, "wb") as err:
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err,
+                                stderr=subprocess.STDOUT, process_group=0,
+                                preexec_fn=_tie_to_parent(os.getpid()))
+
+
+def stop_all(procs):
+    """SIGTERM every live process, wait up to STOP_GRACE s, SIGKILL the rest,
+    and reap all of them."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()

@@ -1,0 +1,229 @@
+# Cluster topology: reads the TOML file (scripts/cluster.toml by default),
+# checks every key against the schema below and returns a Cluster of Nodes.
+# Any problem raises TopologyError: one line naming the file, node and key.
+import dataclasses
+import difflib
+import re
+import tomllib
+
+ROLES = ("pmon", "mmon", "smon", "gmon")
+LOGLEVELS = ("debug", "info", "warn", "err")
+TEST_FAULTS = ("pagefault",)
+MAX_NODES = 64          # kernel/config.c: CONFIG_MAX_PEERS
+NAME_RE = re.compile(r"[a-z0-9-]{1,15}")
+
+# Keys each role accepts in [node.options]. No role defines one yet; a role
+# that grows an option adds it here as {"key": Key(...)} and documents it in
+# scripts/cluster.toml.
+ROLE_OPTIONS = {role: {} for role in ROLES}
+
+REQUIRED = object()
+
+
+class TopologyError(Exception):
+    """A bad topology; str() is the one-line message for the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Key:
+    kind: str                   # "int", "number", "bool", "str", "table"
+    default: object = None      # REQUIRED, None (absent) or a value
+    lo: float = None
+    hi: float = None
+    choices: tuple = None
+    pattern: re.Pattern = None
+
+
+CLUSTER_KEYS = {
+    "accel": Key("str", "auto", choices=("auto", "tcg", "kvm")),
+    "boot_timeout": Key("number", 60, lo=1, hi=3600),
+}
+
+NODE_KEYS = {
+    "name": Key("str", REQUIRED, pattern=NAME_RE),
+    "role": Key("str", REQUIRED, choices=ROLES),
+    "memory": Key("int", 64, lo=32, hi=65536),
+    "vcpus": Key("int", 1, lo=1, hi=64),
+    "selftest": Key("bool", False),
+    "loglevel": Key("str", "info", choices=LOGLEVELS),
+    "test_fault": Key("str", None, choices=TEST_FAULTS),
+    "options": Key("table", {}),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    id: int                     # index in file order
+    name: str
+    role: str
+    memory: int                 # MiB
+    vcpus: int
+    selftest: bool
+    loglevel: str
+    test_fault: str             # None when absent
+    options: dict
+
+    @property
+    def mac(self):
+        return node_mac(self.id)
+
+
+@dataclasses.dataclass(frozen=True)
+class Cluster:
+    path: str                   # as shown to the user
+    accel: str
+    boot_timeout: float
+    nodes: tuple
+
+    def roles(self):
+        return sorted({n.role for n in self.nodes}, key=ROLES.index)
+
+
+def node_mac(node_id):
+    return "52:54:00:7e:00:%02x" % node_id
+
+
+def load(path, shown=None):
+    """Parse and validate the topology at path; shown is how errors name it."""
+    shown = shown or path
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise TopologyError(f"{shown}: cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise TopologyError(f"{shown}: TOML syntax error: {e}") from None
+    return parse(data, shown)
+
+
+def parse(data, shown):
+    for key in data:
+        if key not in ("cluster", "node"):
+            raise TopologyError(f"{shown}: unknown top-level key '{key}' "
+                                "(expected [cluster] and [[node]])")
+    cluster = data.get("cluster", {})
+    if not isinstance(cluster, dict):
+        raise TopologyError(f"{shown}: 'cluster' must be a table ([cluster])")
+    settings = check_table(f"{shown}: [cluster]", cluster, CLUSTER_KEYS)
+    nodes = parse_nodes(shown, data.get("node", []))
+    return Cluster(shown, settings["accel"], settings["boot_timeout"], nodes)
+
+
+def parse_nodes(shown, raw):
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise TopologyError(f"{shown}: 'node' must be an array of tables "
+                            "([[node]])")
+    if not raw:
+        raise TopologyError(f"{shown}: no nodes: add at least one [[node]]")
+    if len(raw) > MAX_NODES:
+        raise TopologyError(f"{shown}: {len(raw)} nodes; at most {MAX_NODES}")
+    nodes = tuple(parse_node(shown, i, t) for i, t in enumerate(raw))
+    check_unique_names(shown, nodes)
+    check_one_gmon(shown, nodes)
+    return nodes
+
+
+def node_label(shown, index, table):
+    name = table.get("name")
+    if isinstance(name, str) and NAME_RE.fullmatch(name):
+        return f"{shown}: node[{index}] ({name})"
+    return f"{shown}: node[{index}]"
+
+
+def parse_node(shown, index, table):
+    where = node_label(shown, index, table)
+    v = check_table(where, table, NODE_KEYS)
+    check_options(where, v["role"], v["options"])
+    return Node(id=index, **v)
+
+
+def check_options(where, role, options):
+    allowed = ROLE_OPTIONS[role]
+    for key in options:
+        if key not in allowed:
+            have = ", ".join(sorted(allowed)) or "none"
+            raise TopologyError(f"{where}: unknown key 'options.{key}' "
+                                f"(role {role} options: {have})")
+    for key, spec in allowed.items():
+        check_value(where, f"options.{key}", spec, options.get(key))
+
+
+# Unknown keys are reported before missing or bad ones: a misspelt key is the
+# likeliest reason a required one looks absent.
+def check_table(where, table, schema):
+    for key in table:
+        if key not in schema:
+            raise TopologyError(f"{where}: unknown key '{key}'"
+                                + did_you_mean(key, schema))
+    values = {}
+    for key, spec in schema.items():
+        if key not in table and spec.default is REQUIRED:
+            raise TopologyError(f"{where}: missing required key '{key}'")
+        if key in table:
+            check_value(where, key, spec, table[key])
+        values[key] = table.get(key, spec.default)
+    return values
+
+
+def did_you_mean(key, known):
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def toml_repr(value):
+    """A value as it would be written in TOML, for error messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return str(value)
+
+
+TYPE_NAMES = {"int": "an integer", "number": "a number",
+              "bool": "true or false", "str": "a string", "table": "a table"}
+
+
+def has_kind(value, kind):
+    # TOML booleans are Python bools, which are ints: exclude them by hand.
+    if kind in ("int", "number") and isinstance(value, bool):
+        return False
+    types = {"int": int, "number": (int, float), "bool": bool, "str": str,
+             "table": dict}
+    return isinstance(value, types[kind])
+
+
+def check_value(where, key, spec, value):
+    shown = toml_repr(value)
+    if not has_kind(value, spec.kind):
+        raise TopologyError(f"{where}: key '{key}' must be "
+                            f"{TYPE_NAMES[spec.kind]}, not {shown}")
+    if spec.lo is not None and not spec.lo <= value <= spec.hi:
+        raise TopologyError(f"{where}: key '{key}' = {shown} is out of range "
+                            f"{spec.lo}..{spec.hi}")
+    if spec.choices and value not in spec.choices:
+        raise TopologyError(f"{where}: key '{key}' = {shown} must be one of "
+                            + ", ".join(spec.choices))
+    if spec.pattern and not spec.pattern.fullmatch(value):
+        raise TopologyError(f"{where}: key '{key}' = {shown} must match "
+                            f"{spec.pattern.pattern}")
+
+
+def check_unique_names(shown, nodes):
+    first = {}
+    for n in nodes:
+        if n.name in first:
+            raise TopologyError(f"{shown}: duplicate node name '{n.name}' "
+                                f"(node[{n.id}] and node[{first[n.name]}])")
+        first[n.name] = n.id
+
+
+def check_one_gmon(shown, nodes):
+    gmons = [f"node[{n.id}] ({n.name})" for n in nodes if n.role == "gmon"]
+    if len(gmons) != 1:
+        found = ": " + ", ".join(gmons) if gmons else ""
+        raise TopologyError(f"{shown}: exactly one node with role 'gmon' is "
+                            f"required, found {len(gmons)}{found}")

@@ -1,0 +1,44 @@
+# Host unit tests for the portable kernel cores, under ASan and UBSan.
+# Included by the top-level Makefile (`make unit-test`); also runs on its own:
+#   make -f tests/unit/unit.mk unit-test
+
+HOSTCC ?= cc
+
+UNIT_DIR := build/unit
+UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_TESTS := buddy slab config vsprintf
+
+# The portable sources each test links with.
+UNIT_SRCS_buddy := kernel/buddy.c
+UNIT_SRCS_slab := kernel/slab.c kernel/buddy.c
+UNIT_SRCS_config := kernel/config.c kernel/vsprintf.c
+UNIT_SRCS_vsprintf := kernel/vsprintf.c
+
+UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_DIR)/test_%)
+UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_DIR)/tests/unit/test_%.o) \
+	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/%.o)))
+
+# Keep whatever default goal the including Makefile has.
+UNIT_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+.PHONY: unit-test
+unit-test: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do \
+		echo "  UNIT    $$t"; \
+		./$$t || exit 1; \
+	done
+
+$(UNIT_OBJS): $(UNIT_DIR)/%.o: %.c tests/unit/unit.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(UNIT_CFLAGS) -MMD -MP -c $< -o $@
+
+define UNIT_LINK
+$(UNIT_DIR)/test_$(1): $(UNIT_DIR)/tests/unit/test_$(1).o $(UNIT_SRCS_$(1):%.c=$(UNIT_DIR)/%.o)
+	$$(HOSTCC) $$(UNIT_CFLAGS) $$^ -o $$@
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_LINK,$(t))))
+
+-include $(UNIT_OBJS:.o=.d)
+
+.DEFAULT_GOAL := $(UNIT_SAVED_GOAL)
