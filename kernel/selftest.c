@@ -195,6 +195,7 @@ int selftest_run(void)
 {
 	static const char *(*const tests[])(void) = {
 		test_frames, test_kmalloc, test_paging, test_threads, test_preemption, test_sleep,
+		arch_selftest,
 	};
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {

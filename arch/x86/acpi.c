@@ -1,12 +1,14 @@
 /*
- * Just enough ACPI to find the CPUs: RSDP (from the loader) -> RSDT/XSDT -> MADT,
- * whose local-APIC entries list every processor QEMU was given. Firmware tables are
- * input like any other: lengths and checksums are checked before use.
+ * Just enough ACPI to find the CPUs and the I/O APIC: RSDP (from the loader) ->
+ * RSDT/XSDT -> MADT, which lists every processor QEMU was given, the I/O APIC and
+ * how ISA IRQs map onto its inputs. Firmware tables are input like any other:
+ * lengths and checksums are checked before use.
  */
 #define LOG_SUBSYS "acpi"
 #include <stdbool.h>
 #include <stdint.h>
 #include "kernel/boot.h"
+#include "kernel/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/paging.h"
 #include "kernel/printk.h"
@@ -14,6 +16,8 @@
 #include "internal.h"
 
 #define MADT_LAPIC		0
+#define MADT_IOAPIC		1
+#define MADT_OVERRIDE		2
 #define LAPIC_ENABLED		0x1
 #define LAPIC_ONLINE_CAPABLE	0x2
 
@@ -50,6 +54,18 @@ struct madt {
 struct madt_lapic {
 	uint8_t type, len, acpi_id, apic_id;
 	uint32_t flags;
+} __attribute__((packed));
+
+struct madt_ioapic {
+	uint8_t type, len, id, reserved;
+	uint32_t addr;
+	uint32_t gsi_base;
+} __attribute__((packed));
+
+struct madt_override {
+	uint8_t type, len, bus, source;
+	uint32_t gsi;
+	uint16_t flags;
 } __attribute__((packed));
 
 static bool checksum_ok(const void *p, size_t len)
@@ -98,24 +114,40 @@ static const struct sdt_header *find_table(const char *sig)
 	return NULL;
 }
 
-/* Fill apic_ids with the usable processors' APIC ids; returns how many (or -ENOENT). */
-int acpi_cpus(uint32_t *apic_ids, unsigned max)
+static void parse_entry(struct acpi_madt *info, const uint8_t *p)
+{
+	const struct madt_lapic *l = (const void *)p;
+	const struct madt_ioapic *io = (const void *)p;
+	const struct madt_override *o = (const void *)p;
+
+	if (l->type == MADT_LAPIC && l->len >= sizeof(*l)) {
+		if ((l->flags & (LAPIC_ENABLED | LAPIC_ONLINE_CAPABLE)) && info->ncpus < MAX_CPUS)
+			info->apic_ids[info->ncpus++] = l->apic_id;
+	} else if (io->type == MADT_IOAPIC && io->len >= sizeof(*io) && !info->ioapic_addr) {
+		info->ioapic_addr = io->addr;
+		info->ioapic_gsi_base = io->gsi_base;
+	} else if (o->type == MADT_OVERRIDE && o->len >= sizeof(*o) && o->source < 16) {
+		info->isa_gsi[o->source] = o->gsi;
+		info->isa_flags[o->source] = o->flags;
+	}
+}
+
+/* Read the MADT into info; -ENOENT without one (then we run on the boot CPU alone). */
+int acpi_madt(struct acpi_madt *info)
 {
 	const struct madt *m = (const void *)find_table("APIC");
 	const uint8_t *p, *end;
-	unsigned n = 0;
 
+	memset(info, 0, sizeof(*info));
+	for (unsigned irq = 0; irq < 16; irq++)
+		info->isa_gsi[irq] = irq;	/* identity unless overridden */
 	if (!m || m->h.length < sizeof(*m))
 		return -ENOENT;
 	p = (const uint8_t *)(m + 1);
 	end = (const uint8_t *)m + m->h.length;
 	while (p + 2 <= end && p[1] >= 2 && p + p[1] <= end) {
-		const struct madt_lapic *l = (const void *)p;
-
-		if (l->type == MADT_LAPIC && l->len >= sizeof(*l) &&
-		    (l->flags & (LAPIC_ENABLED | LAPIC_ONLINE_CAPABLE)) && n < max)
-			apic_ids[n++] = l->apic_id;
+		parse_entry(info, p);
 		p += p[1];
 	}
-	return (int)n;
+	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "kernel/cpu.h"
 #include "asm.h"
 
 struct cpu;
@@ -49,7 +50,21 @@ void apic_send_ipi_others(uint8_t vector);
 void apic_send_nmi_others(void);
 void apic_start_ap(uint32_t apic_id, uint8_t vector_page);
 
-int acpi_cpus(uint32_t *apic_ids, unsigned max);
+/* What the MADT says; isa_flags hold the MPS polarity/trigger bits of an override. */
+struct acpi_madt {
+	uint32_t apic_ids[MAX_CPUS];
+	unsigned ncpus;
+	uint32_t ioapic_addr;		/* 0: none */
+	uint32_t ioapic_gsi_base;
+	uint32_t isa_gsi[16];
+	uint16_t isa_flags[16];
+};
+
+extern struct acpi_madt madt;
+int acpi_madt(struct acpi_madt *info);
+
+void ioapic_init(void);
+bool irq_dispatch(unsigned vector);
 
 void smp_boot(void);
 void ap_main(uint64_t id) __attribute__((noreturn));

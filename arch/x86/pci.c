@@ -5,7 +5,10 @@
  */
 #define LOG_SUBSYS "pci"
 #include <stdint.h>
+#include "kernel/errno.h"
+#include "kernel/cpu.h"
 #include "kernel/mm.h"
+#include "kernel/paging.h"
 #include "kernel/pci.h"
 #include "kernel/printk.h"
 #include "internal.h"
@@ -22,6 +25,13 @@
 #define PCI_IRQ		0x3c
 #define PCI_STATUS_CAPS	(1 << 20)
 #define CMD_DECODE	0x3	/* I/O and memory space enable */
+#define CMD_BUS_MASTER	0x4
+#define CMD_INTX_OFF	0x400
+#define CAP_MSIX	0x11
+#define MSIX_ENABLE	(1u << 31)	/* in the capability's first dword */
+#define MSIX_FUNC_MASK	(1u << 30)
+#define MSIX_ENTRY_SIZE	16
+#define MSI_ADDR_BASE	0xfee00000u
 
 static struct list_head devices = LIST_HEAD_INIT(devices);
 
@@ -170,5 +180,46 @@ uint8_t pci_find_cap(const struct pci_dev *d, uint8_t cap_id)
 			return off;
 		off = (cap >> 8) & 0xfc;
 	}
+	return 0;
+}
+
+void pci_enable_dma(const struct pci_dev *d)
+{
+	uint32_t cmd = pci_read32(d, PCI_COMMAND) & 0xffff;
+
+	pci_write32(d, PCI_COMMAND, cmd | CMD_BUS_MASTER | CMD_INTX_OFF);
+}
+
+/* Map the MSI-X table (it lives in one of the device's memory BARs). */
+static int msix_map(struct pci_dev *d, uint8_t cap)
+{
+	uint32_t ctl = pci_read32(d, cap), table = pci_read32(d, cap + 4);
+	const struct pci_bar *bar = &d->bar[table & 7];
+
+	if ((table & 7) > 5 || (bar->kind != BAR_MEM32 && bar->kind != BAR_MEM64))
+		return -ENODEV;
+	d->msix_entries = ((ctl >> 16) & 0x7ff) + 1;
+	d->msix_table = ioremap(bar->base + (table & ~7u), d->msix_entries * MSIX_ENTRY_SIZE);
+	return 0;
+}
+
+int pci_msix_route(struct pci_dev *d, unsigned entry, int vector, unsigned cpu)
+{
+	uint8_t cap = pci_find_cap(d, CAP_MSIX);
+	volatile uint32_t *e;
+	int err;
+
+	if (!cap)
+		return -ENODEV;
+	if (!d->msix_table && (err = msix_map(d, cap)))
+		return err;
+	if (entry >= d->msix_entries || cpu >= ncpus || vector < 0x20 || vector > 0xff)
+		return -EINVAL;
+	e = d->msix_table + entry * MSIX_ENTRY_SIZE / 4;
+	e[0] = MSI_ADDR_BASE | cpus[cpu].apic_id << 12;
+	e[1] = 0;
+	e[2] = (uint32_t)vector;	/* fixed delivery, edge */
+	e[3] = 0;			/* unmasked */
+	pci_write32(d, cap, (pci_read32(d, cap) | MSIX_ENABLE) & ~MSIX_FUNC_MASK);
 	return 0;
 }

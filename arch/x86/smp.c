@@ -79,24 +79,22 @@ static bool start_ap(unsigned id, uint32_t apic)
 
 void smp_boot(void)
 {
-	uint32_t ids[MAX_CPUS];
-	int n = acpi_cpus(ids, MAX_CPUS);
 	uint32_t self = apic_id();
 
 	cpus[0].apic_id = self;
-	if (n < 0) {
-		pr_warn("no ACPI MADT: running on the boot CPU only");
+	if (madt.ncpus == 0) {
+		pr_warn("no processors in the ACPI MADT: running on the boot CPU only");
 		return;
 	}
 	memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_start,
 	       trampoline_end - trampoline_start);
-	for (int i = 0; i < n; i++) {
+	for (unsigned i = 0; i < madt.ncpus; i++) {
 		unsigned id = ncpus;
 
-		if (ids[i] == self)
+		if (madt.apic_ids[i] == self)
 			continue;
-		if (!start_ap(id, ids[i])) {
-			pr_err("cpu with APIC id %u did not come up", ids[i]);
+		if (!start_ap(id, madt.apic_ids[i])) {
+			pr_err("cpu with APIC id %u did not come up", madt.apic_ids[i]);
 			continue;
 		}
 		ncpus++;

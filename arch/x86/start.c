@@ -15,6 +15,7 @@
 
 struct cpu cpus[MAX_CPUS];
 unsigned ncpus = 1;
+struct acpi_madt madt;
 
 /* Point %gs at this CPU's struct cpu; this_cpu() works from here on. */
 void cpu_setup(struct cpu *c, unsigned id)
@@ -62,6 +63,9 @@ void arch_start(uint32_t magic, uint64_t mbi_phys)
 	kmalloc_init();
 	clock_init();
 	apic_init();
+	if (acpi_madt(&madt))
+		pr_warn("no ACPI MADT");
+	ioapic_init();
 	smp_boot();
 	pci_init();
 	kernel_main();

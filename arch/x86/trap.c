@@ -165,9 +165,11 @@ void trap(struct trap_frame *f)
 	default:
 		if (f->vector < 32)
 			fatal_exception(f);
+		if (!irq_dispatch(f->vector))
+			pr_warn("unexpected interrupt vector %lu on cpu %u", f->vector,
+				this_cpu()->id);
 		apic_eoi();
-		pr_warn("unexpected interrupt vector %lu on cpu %u", f->vector, this_cpu()->id);
-		return;
+		break;
 	}
 	sched_preempt_irq();
 }

@@ -64,6 +64,9 @@ void arch_send_resched(unsigned cpu);
 void arch_backtrace(uintptr_t fp);
 uintptr_t arch_frame_pointer(void);
 
+/* The architecture's own boot self-test: NULL, or what failed. */
+const char *arch_selftest(void);
+
 /* Stop every other CPU (used by panic). */
 void arch_stop_others(void);
 

@@ -266,7 +266,7 @@ static void config_rejects_malformed_peers(void)
 	CHECK_STREQ(error_for("peer", "1 pmon0 pmon"),
 		    "line 1: bad peer '1 pmon0 pmon' (want id name role mac)");
 	CHECK_STREQ(error_for("peer", "1 pmon0 pmon 52:54:00:7e:00:01 extra"),
-		    "line 1: bad peer '1 pmon0 pmon 52:54:00:7e:00:01 ex...' (want id name role mac)");
+		    "line 1: bad peer '1 pmon0 pmon 52:54:00:7e:00:01 e...' (want id name role mac)");
 	CHECK_STREQ(error_for("peer", ""), "line 1: bad peer '' (want id name role mac)");
 	CHECK_STREQ(error_for("peer", "256 pmon0 pmon 52:54:00:7e:00:01"),
 		    "line 1: bad peer id '256' (want 0..255)");

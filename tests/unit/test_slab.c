@@ -137,6 +137,26 @@ static void slab_full_slab_grows_a_new_page(void)
 	src_fini();
 }
 
+/* before: one slab full; one object freed; after: the next alloc reuses it, no new page */
+static void slab_full_slab_with_a_freed_object_is_reused(void)
+{
+	struct slab_cache c;
+	void *p[7];
+	unsigned i;
+
+	slab_cache_init(&c, 512, src_init());
+	CHECK(c.nobjs == 7);
+	for (i = 0; i < c.nobjs; i++)
+		p[i] = slab_alloc(&c);
+	CHECK(slab_free(&c, p[3]) == 0);
+	CHECK(slab_alloc(&c) == p[3]);
+	CHECK(pages_out() == 1);
+	for (i = 0; i < c.nobjs; i++)
+		CHECK(slab_free(&c, p[i]) == 0);
+	CHECK(pages_out() == 1 && c.inuse == 0);
+	src_fini();
+}
+
 static void slab_freed_object_is_reused(void)
 {
 	struct slab_cache c;
@@ -459,7 +479,7 @@ static void kheap_stress_free(struct kheap *h, struct live_obj *o)
 static void kheap_random_stress_keeps_objects_intact(void)
 {
 	static struct live_obj live[STRESS_LIVE];
-	size_t nlive = 0, op;
+	size_t nlive = 0, slabs = 0, op;
 	struct kheap h;
 
 	rng_state = 0x2545f4914f6cdd1dULL;
@@ -484,7 +504,11 @@ static void kheap_random_stress_keeps_objects_intact(void)
 	while (nlive)
 		kheap_stress_free(&h, &live[--nlive]);
 	CHECK(h.bytes_in_use == 0 && h.nlarge == 0);
-	CHECK(pages_out() <= KHEAP_NCLASSES);
+	for (op = 0; op < KHEAP_NCLASSES; op++) {
+		CHECK(h.caches[op].inuse == 0 && h.caches[op].nslabs <= 1);
+		slabs += h.caches[op].nslabs;
+	}
+	CHECK(pages_out() == slabs);
 	src_fini();
 }
 
@@ -493,6 +517,7 @@ static const struct unit_test tests[] = {
 	TEST(slab_object_size_is_rounded_up_to_16),
 	TEST(slab_cache_of_oversized_objects_allocates_nothing),
 	TEST(slab_full_slab_grows_a_new_page),
+	TEST(slab_full_slab_with_a_freed_object_is_reused),
 	TEST(slab_freed_object_is_reused),
 	TEST(slab_free_rejects_double_free),
 	TEST(slab_free_rejects_object_of_another_cache),

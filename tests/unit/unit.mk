@@ -26,7 +26,7 @@ UNIT_SAVED_GOAL := $(.DEFAULT_GOAL)
 unit-test: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do \
 		echo "  UNIT    $$t"; \
-		./$$t || exit 1; \
+		$$t || exit 1; \
 	done
 
 $(UNIT_OBJS): $(UNIT_DIR)/%.o: %.c tests/unit/unit.mk
