@@ -197,8 +197,13 @@ int buddy_free(struct buddy_zone *z, void *p)
 	return 0;
 }
 
-/* Order of the allocated block headed by p; p must be such a head (see buddy_free). */
+/*
+ * Order of the allocated block headed by p; p must be such a head (see buddy_free).
+ * A p outside the zone gives 0 rather than a read past the metadata.
+ */
 unsigned buddy_order_of(struct buddy_zone *z, void *p)
 {
+	if (!buddy_owns(z, p))
+		return 0;
 	return z->meta[page_index(z, (uintptr_t)p)] & META_ORDER_MASK;
 }

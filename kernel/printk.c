@@ -48,6 +48,8 @@ void printk(enum log_level level, const char *subsys, const char *fmt, ...)
 		return;
 	n = ksnprintf(line, sizeof(line), "[%s %s] ",
 		      node_name ? node_name : role_name(monitor_role), subsys);
+	if (n > LINE_MAX / 2)
+		n = LINE_MAX / 2;	/* a runaway prefix still leaves room for the message */
 	va_start(ap, fmt);
 	n += kvsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
 	va_end(ap);

@@ -2,6 +2,7 @@
  * Slab caches (one page per slab, header at the page start, a bitmap of used objects)
  * and the kheap size classes behind kmalloc. Used by kernel/kmalloc and the unit tests.
  */
+#include <stdbool.h>
 #include "kernel/slab.h"
 #include "kernel/errno.h"
 #include "kernel/page.h"
@@ -153,6 +154,7 @@ int slab_free(struct slab_cache *c, void *p)
 	size_t off;
 	unsigned i;
 	uint64_t bit;
+	bool was_full;
 
 	if (!s || s->cache != c)
 		return -EINVAL;
@@ -164,13 +166,15 @@ int slab_free(struct slab_cache *c, void *p)
 	if (!(s->used[i / 64] & bit))
 		return -EINVAL;
 	s->used[i / 64] &= ~bit;
+	was_full = s->inuse == c->nobjs;
+	s->inuse--;
 	c->inuse--;
-	if (s->inuse-- == c->nobjs && c->nobjs > 1)
-		partial_push(c, s);
 	if (s->inuse == 0) {
-		if (c->nobjs > 1)
+		if (!was_full)
 			partial_remove(c, s);
 		slab_drop(c, s);
+	} else if (was_full) {
+		partial_push(c, s);
 	}
 	return 0;
 }

@@ -161,7 +161,10 @@ static unsigned long long fetch_unsigned(va_list *ap, enum length len)
 	}
 }
 
-/* Emit body (prefix then zero-padded digits) of length n inside the field width. */
+/*
+ * Emit prefix, zeros and digits padded to the field width: spaces before them, after
+ * them for '-', or more zeros for '0' when no precision was given.
+ */
 static void put_field(struct out *o, const struct spec *sp, const char *prefix,
 		      size_t zeros, const char *digits, size_t ndigits)
 {
@@ -189,16 +192,14 @@ static void put_int(struct out *o, const struct spec *sp, unsigned long long v,
 		    unsigned base, const char *prefix)
 {
 	const char *set = sp->conv == 'X' ? "0123456789ABCDEF" : "0123456789abcdef";
-	char tmp[24], digits[24];
-	size_t nd = 0, i, prec = sp->has_prec ? sp->prec : 1;
+	char digits[24];	/* 22 octal digits for 64 bits */
+	size_t nd = 0, prec = sp->has_prec ? sp->prec : 1;
 
 	for (; v; v /= base)
-		tmp[nd++] = set[v % base];
-	for (i = 0; i < nd; i++)
-		digits[i] = tmp[nd - 1 - i];
+		digits[sizeof(digits) - ++nd] = set[v % base];
 	if (base == 8 && (sp->flags & F_ALT) && prec <= nd)
 		prec = nd + 1;
-	put_field(o, sp, prefix, prec > nd ? prec - nd : 0, digits, nd);
+	put_field(o, sp, prefix, prec > nd ? prec - nd : 0, digits + sizeof(digits) - nd, nd);
 }
 
 static void put_signed(struct out *o, const struct spec *sp, long long v)

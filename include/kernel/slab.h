@@ -44,7 +44,10 @@ int slab_free(struct slab_cache *c, void *p);
 #define KHEAP_NCLASSES 8	/* 16, 32, ... 2048 */
 #define KHEAP_MAX_SMALL (1UL << (KHEAP_MIN_SHIFT + KHEAP_NCLASSES - 1))
 
-/* kmalloc's state: one cache per size class; bigger requests go to src as whole pages. */
+/*
+ * kmalloc's state: one cache per size class; bigger requests go to src as whole pages.
+ * Slabs point back at their cache, so a cache or kheap must not move once initialised.
+ */
 struct kheap {
 	struct slab_cache caches[KHEAP_NCLASSES];
 	const struct page_source *src;

@@ -408,6 +408,8 @@ static void buddy_order_of_reports_allocated_order(void)
 	CHECK(buddy_order_of(&a.z, p0) == 0);
 	CHECK(buddy_order_of(&a.z, p5) == 5);
 	CHECK(buddy_order_of(&a.z, p10) == 10);
+	CHECK(buddy_order_of(&a.z, shift(a.mem, -(intptr_t)PAGE_SIZE)) == 0);
+	CHECK(buddy_order_of(&a.z, (void *)UINTPTR_MAX) == 0);
 	arena_fini(&a);
 }
 
