@@ -22,7 +22,7 @@ ASFLAGS := -Iinclude -MMD -MP
 LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rwx-segments \
 	-T arch/x86/linker.ld
 
-COMMON_SRC := $(wildcard arch/x86/*.c arch/x86/*.S kernel/*.c net/*.c)
+COMMON_SRC := $(wildcard arch/x86/*.c arch/x86/*.S kernel/*.c kernel/drivers/*.c net/*.c)
 obj = $(patsubst %,build/obj/%.o,$(basename $(1)))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 role_obj = $(call obj,$(wildcard $(roledir_$(1))/*.c))

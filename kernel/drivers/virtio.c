@@ -21,6 +21,7 @@
 #define COMMON_DF		0x04
 #define COMMON_GFSELECT		0x08
 #define COMMON_GF		0x0c
+#define COMMON_MSIX_CONFIG	0x10
 #define COMMON_STATUS		0x14
 #define COMMON_Q_SELECT		0x16
 #define COMMON_Q_SIZE		0x18
@@ -109,6 +110,7 @@ int virtio_probe(struct virtio_dev *vd, uint16_t pci_device, unsigned index)
 	while (r8(vd->common, COMMON_STATUS))
 		;
 	w8(vd->common, COMMON_STATUS, STATUS_ACK | STATUS_DRIVER);
+	w16(vd->common, COMMON_MSIX_CONFIG, NO_VECTOR);	/* no config-change interrupts */
 	return 0;
 }
 
@@ -176,6 +178,8 @@ int virtq_setup(struct virtio_dev *vd, struct virtq *q, uint16_t index, uint16_t
 		return err;
 	w16(vd->common, COMMON_Q_SIZE, q->size);
 	w16(vd->common, COMMON_Q_MSIX, msix_entry < 0 ? NO_VECTOR : (uint16_t)msix_entry);
+	if (msix_entry >= 0 && r16(vd->common, COMMON_Q_MSIX) != msix_entry)
+		return -ENODEV;		/* the device could not take the vector */
 	w64(vd->common, COMMON_Q_DESC, virt_to_phys(q->desc));
 	w64(vd->common, COMMON_Q_DRIVER, virt_to_phys((const void *)q->avail));
 	w64(vd->common, COMMON_Q_DEVICE, virt_to_phys((const void *)q->used_hdr));

@@ -1,9 +1,11 @@
 # No VM outlives its launcher, however the launcher ends: killed outright
-# (PR_SET_PDEATHSIG), signalled mid-boot, or failing because a VM died.
+# (PR_SET_PDEATHSIG), signalled mid-boot, or failing because a VM died or
+# never became ready.
 import os
 import signal
 
-from conftest import assert_no_qemu, qemu_pids, wait_for, write_topology
+from conftest import (assert_no_qemu, qemu_pids, smoke, wait_for,
+                      write_topology)
 
 NODES = [dict(name="gmon0", role="gmon"), dict(name="pmon0", role="pmon")]
 
@@ -53,4 +55,18 @@ def test_vm_death_while_up_fails_the_launcher(launcher, run_dir, tmp_path):
     res = up.result()
     assert res.returncode == 1, res
     assert "node pmon0" in res.stderr and "QEMU exited" in res.stderr, res
+    assert_no_qemu(run_dir)
+
+
+def test_boot_timeout_fails_the_launcher(run_dir, tmp_path):
+    """Before: gmon0's ISO is not bootable, boot_timeout = 2. After: the
+    launcher gives up on gmon0 after 2 s, exits 1 and leaves no QEMU."""
+    build = tmp_path / "build"
+    (build / "iso").mkdir(parents=True)
+    (build / "iso" / "gmon.iso").write_bytes(b"\0" * 65536)
+    topo = write_topology(tmp_path / "t.toml", NODES[:1], boot_timeout=2)
+    res = smoke(topo, run_dir, build_dir=build, timeout=60)
+    assert res.returncode == 1, res
+    assert "node gmon0" in res.stderr, res
+    assert "no ready line within 2 s (boot_timeout)" in res.stderr, res
     assert_no_qemu(run_dir)
