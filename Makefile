@@ -70,13 +70,14 @@ $(foreach r,$(ROLES),$(eval $(call image,$(r))))
 
 include tests/unit/unit.mk
 
-integration-test: all iso
+integration-test: deps all iso
 	$(PYTEST) -v tests/integration
 
 test: unit-test integration-test
 
-run-cluster: all iso
-	scripts/tessera up
+TOPOLOGY ?= scripts/cluster.toml
+run-cluster: deps all iso
+	scripts/tessera up -t $(TOPOLOGY)
 
 clean:
 	rm -rf build
