@@ -27,7 +27,7 @@ obj = $(patsubst %,build/obj/%.o,$(basename $(1)))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 role_obj = $(call obj,$(wildcard $(roledir_$(1))/*.c))
 
-.PHONY: all iso test unit-test integration-test run-cluster deps clean
+.PHONY: all iso test unit-test integration-test run-cluster bench deps clean
 all: $(foreach r,$(ROLES),build/$(r).elf)
 iso: $(foreach r,$(ROLES),build/iso/$(r).iso)
 
@@ -83,3 +83,6 @@ clean:
 	rm -rf build
 
 -include $(shell find build/obj -name '*.d' 2>/dev/null)
+
+bench: deps all iso
+	$(PYTHON) tests/bench/bench.py
