@@ -1,5 +1,6 @@
 # Tessera: one source tree, four monitor images (build/<role>.elf), their GRUB
-# rescue ISOs (build/iso/<role>.iso), host unit tests and QEMU integration tests.
+# rescue ISOs (build/iso/<role>.iso), the host tools (build/fabric, the emulated
+# network; build/tessera-net, a host endpoint), unit and QEMU integration tests.
 
 CROSS_COMPILE ?=
 CC := $(CROSS_COMPILE)gcc
@@ -27,8 +28,9 @@ obj = $(patsubst %,build/obj/%.o,$(basename $(1)))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 role_obj = $(call obj,$(wildcard $(roledir_$(1))/*.c))
 
-.PHONY: all iso test unit-test integration-test run-cluster bench deps clean
-all: $(foreach r,$(ROLES),build/$(r).elf)
+.PHONY: all iso tools test unit-test integration-test run-cluster bench deps clean
+all: $(foreach r,$(ROLES),build/$(r).elf) tools
+tools: build/fabric build/tessera-net
 iso: $(foreach r,$(ROLES),build/iso/$(r).iso)
 
 deps:
@@ -69,8 +71,10 @@ endef
 $(foreach r,$(ROLES),$(eval $(call image,$(r))))
 
 include tests/unit/unit.mk
+include net/fabric/fabric.mk
+include net/host/host.mk
 
-integration-test: deps all iso
+integration-test: deps all iso build/fabric-asan
 	$(PYTEST) -v tests/integration
 
 test: unit-test integration-test

@@ -31,6 +31,7 @@ static const char *const role_names[ROLE_COUNT] = {
 	[ROLE_MMON] = "mmon",
 	[ROLE_SMON] = "smon",
 	[ROLE_GMON] = "gmon",
+	[ROLE_HOST] = "host",
 };
 
 static const char *const level_names[] = {
@@ -156,9 +157,10 @@ static bool parse_name(struct span v, char out[CONFIG_NAME_MAX + 1])
 }
 
 /* Decimal 0..255, digits only. */
-static bool parse_u8(struct span v, uint8_t *out)
+/* A decimal number in [lo, hi]; no sign, no leading junk, no overflow. */
+static bool parse_uint(struct span v, uint32_t lo, uint32_t hi, uint32_t *out)
 {
-	unsigned val = 0;
+	uint64_t val = 0;
 	size_t i;
 
 	if (v.n == 0)
@@ -167,9 +169,21 @@ static bool parse_u8(struct span v, uint8_t *out)
 		if (v.s[i] < '0' || v.s[i] > '9')
 			return false;
 		val = val * 10 + (unsigned)(v.s[i] - '0');
-		if (val > 255)
+		if (val > hi)
 			return false;
 	}
+	if (val < lo)
+		return false;
+	*out = (uint32_t)val;
+	return true;
+}
+
+static bool parse_u8(struct span v, uint8_t *out)
+{
+	uint32_t val;
+
+	if (!parse_uint(v, 0, 255, &val))
+		return false;
 	*out = (uint8_t)val;
 	return true;
 }
@@ -262,6 +276,11 @@ static bool set_test_fault(struct node_config *c, struct span v)
 	return true;
 }
 
+static bool set_hb_timeout(struct node_config *c, struct span v)
+{
+	return parse_uint(v, 100, 600000, &c->hb_timeout_ms);
+}
+
 struct key_desc {
 	const char *name;
 	bool (*set)(struct node_config *c, struct span v);	/* NULL: see apply() */
@@ -277,6 +296,7 @@ static const struct key_desc keys[CFG_KEY_COUNT] = {
 	[CFG_SELFTEST] = { "selftest", set_selftest, "0|1" },
 	[CFG_TEST_FAULT] = { "test_fault", set_test_fault, "pagefault" },
 	[CFG_PEER] = { "peer", NULL, "id name role mac" },
+	[CFG_HB_TIMEOUT] = { "hb_timeout_ms", set_hb_timeout, "100..600000" },
 };
 
 /* Split v at runs of blanks into at most max fields; returns the count, max + 1 if more. */
@@ -412,6 +432,7 @@ void config_defaults(struct node_config *c)
 	c->loglevel = LOG_INFO;
 	c->selftest = false;
 	c->test_fault = FAULT_NONE;
+	c->hb_timeout_ms = CONFIG_HB_TIMEOUT_MS;
 }
 
 /*

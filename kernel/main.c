@@ -8,8 +8,10 @@
 #include "kernel/boot.h"
 #include "kernel/bootcfg.h"
 #include "kernel/cpu.h"
+#include "kernel/errno.h"
 #include "kernel/mm.h"
 #include "kernel/monitor.h"
+#include "kernel/msg.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/selftest.h"
@@ -20,11 +22,12 @@ static struct node_config node_config;
 static void init_thread(void *arg)
 {
 	struct node_config *cfg = &node_config;
-	char err[160];
+	char why[160];
+	int err;
 
 	(void)arg;
-	if (bootcfg_load(cfg, err, sizeof(err))) {
-		pr_err("TESSERA CONFIG ERROR %s", err);
+	if (bootcfg_load(cfg, why, sizeof(why))) {
+		pr_err("TESSERA CONFIG ERROR %s", why);
 		return;
 	}
 	printk_set_node(cfg->name);
@@ -35,8 +38,15 @@ static void init_thread(void *arg)
 		return;
 	if (cfg->test_fault == FAULT_PAGEFAULT)
 		fault_inject_pagefault();
+	err = msg_init(cfg, NULL, 0);
+	if (err == -ENODEV)
+		pr_warn("no NIC: this node runs without the network");
+	else if (err)
+		panic("cannot bring the network up (%d)", err);
 	pr_info("TESSERA READY role=%s node=%u boot_ms=%lu", role_name(cfg->role), cfg->id,
 		clock_ns() / NSEC_PER_MSEC);
+	if (cfg->selftest && !err)
+		netcheck_run(cfg);
 }
 
 void kernel_main(void)

@@ -7,6 +7,7 @@
 #define KERNEL_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define IRQ_FLAG_IF 0x200UL
@@ -63,6 +64,13 @@ void arch_send_resched(unsigned cpu);
 /* Print the call chain starting at frame pointer fp, one symbolized line per frame. */
 void arch_backtrace(uintptr_t fp);
 uintptr_t arch_frame_pointer(void);
+
+/* Bits that differ from boot to boot (an endpoint's epoch); not cryptographic. */
+uint64_t arch_entropy(void);
+
+/* CRC32C in hardware (same results as net/'s table version), where the CPU has it. */
+bool arch_has_crc32c(void);
+uint32_t arch_crc32c(uint32_t crc, const void *p, size_t n);
 
 /* The architecture's own boot self-test: NULL, or what failed. */
 const char *arch_selftest(void);

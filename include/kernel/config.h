@@ -9,7 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum node_role { ROLE_PMON, ROLE_MMON, ROLE_SMON, ROLE_GMON, ROLE_COUNT };
+/* ROLE_HOST names a host endpoint in the cluster map; no monitor image has it. */
+enum node_role { ROLE_PMON, ROLE_MMON, ROLE_SMON, ROLE_GMON, ROLE_HOST, ROLE_COUNT };
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };	/* lower = more severe */
 
@@ -23,12 +24,14 @@ enum config_key {
 	CFG_SELFTEST,
 	CFG_TEST_FAULT,
 	CFG_PEER,
+	CFG_HB_TIMEOUT,
 	CFG_KEY_COUNT
 };
 
 #define CONFIG_NAME_MAX 15	/* name: [a-z0-9-], 1..15 characters */
 #define CONFIG_MAX_PEERS 64
-#define CONFIG_MAX_LINE 200	/* bytes per line, without the newline */
+#define CONFIG_MAX_LINE 200
+#define CONFIG_HB_TIMEOUT_MS 2000	/* default: gmon declares a silent node dead */	/* bytes per line, without the newline */
 
 struct peer {
 	uint8_t id;
@@ -47,6 +50,7 @@ struct node_config {
 	enum test_fault { FAULT_NONE, FAULT_PAGEFAULT } test_fault;
 	struct peer peers[CONFIG_MAX_PEERS];	/* the cluster, this node included */
 	unsigned npeers;
+	uint32_t hb_timeout_ms;			/* gmon: silence this long means dead */
 	unsigned seen;				/* bitmask of keys given */
 };
 

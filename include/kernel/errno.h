@@ -12,6 +12,7 @@
 #define ENOEXEC 8
 #define EAGAIN 11
 #define ENOMEM 12
+#define EACCES 13
 #define EFAULT 14
 #define EBUSY 16
 #define EEXIST 17
@@ -20,7 +21,11 @@
 #define ENOSPC 28
 #define ERANGE 34
 #define ENOSYS 38
+#define EPROTO 71
 #define EMSGSIZE 90
+#define ECONNRESET 104
 #define ETIMEDOUT 110
+#define EHOSTUNREACH 113
+#define ECANCELED 125
 
 #endif

@@ -49,6 +49,13 @@ void sched_prepare_block(void);
 /* Called on the way out of an interrupt: switch if a reschedule is due and allowed. */
 void sched_preempt_irq(void);
 
+/* For threads that poll: give the CPU up if a woken thread is waiting for it. */
+static inline void cond_resched(void)
+{
+	if (this_cpu()->need_resched)
+		schedule();
+}
+
 static inline struct thread *current(void)
 {
 	return this_cpu()->current;

@@ -7,6 +7,9 @@
 
 /* Prints TESSERA SELFTEST PASS (returns 0) or TESSERA SELFTEST FAIL <what> (-1). */
 int selftest_run(void);
+struct node_config;
+/* Echo every other node of the cluster; prints TESSERA NETCHECK PASS or FAIL. */
+void netcheck_run(const struct node_config *cfg);
 /* Dereference an unmapped address: the panic output must name this function. */
 void fault_inject_pagefault(void);
 

@@ -4,6 +4,7 @@
  * (kernel/net.c) serializes send and poll; the interrupt handler only notifies.
  */
 #define LOG_SUBSYS "virtio-net"
+#include "kernel/arch.h"
 #include "kernel/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/irq.h"
@@ -11,6 +12,7 @@
 #include "kernel/netdev.h"
 #include "kernel/paging.h"
 #include "kernel/printk.h"
+#include "kernel/time.h"
 #include "kernel/virtio.h"
 #include "lib/string.h"
 
@@ -21,7 +23,9 @@
 #define CFG_MTU			10
 #define RXQ			0
 #define TXQ			1
-#define NBUF			32
+#define NRX			64
+#define NTX			128		/* more than the transport's window */
+#define TX_WAIT_NS		(50 * NSEC_PER_USEC)
 #define BUF_ORDER		2		/* 16 KiB: a 9000-byte MTU frame and its header */
 #define BUF_SIZE		(PAGE_SIZE << BUF_ORDER)
 #define DEFAULT_MTU		1500
@@ -41,7 +45,7 @@ static struct nic {
 	uint8_t mac[6];
 	unsigned mtu;
 	bool up;
-	void *tx_free[NBUF];		/* idle TX buffers */
+	void *tx_free[NTX];		/* idle TX buffers */
 	unsigned ntx_free;
 	void (*notify)(void *arg);
 	void *notify_arg;
@@ -63,10 +67,16 @@ static int post_rx(void *buf)
 
 static int alloc_buffers(void)
 {
-	for (int i = 0; i < NBUF; i++) {
-		void *rx = page_alloc(BUF_ORDER), *tx = page_alloc(BUF_ORDER);
+	for (int i = 0; i < NRX; i++) {
+		void *rx = page_alloc(BUF_ORDER);
 
-		if (!rx || !tx || post_rx(rx))
+		if (!rx || post_rx(rx))
+			return -ENOMEM;
+	}
+	for (int i = 0; i < NTX; i++) {
+		void *tx = page_alloc(BUF_ORDER);
+
+		if (!tx)
 			return -ENOMEM;
 		nic.tx_free[nic.ntx_free++] = tx;
 	}
@@ -151,6 +161,21 @@ static void reap_tx(void)
 		nic.tx_free[nic.ntx_free++] = buf;
 }
 
+/*
+ * Every TX buffer is in flight: QEMU completes transmissions on its own thread, so
+ * a short wait usually frees one; past TX_WAIT_NS the frame is refused and the
+ * transport's retransmission recovers it.
+ */
+static void wait_tx(void)
+{
+	uint64_t end = clock_ns() + TX_WAIT_NS;
+
+	while (nic.ntx_free == 0 && clock_ns() < end) {
+		cpu_relax();
+		reap_tx();
+	}
+}
+
 int netdev_send(const void *frame, size_t len)
 {
 	uint8_t *buf;
@@ -158,6 +183,8 @@ int netdev_send(const void *frame, size_t len)
 	if (len > netdev_max_frame() || len < ETH_HDR)
 		return -EMSGSIZE;
 	reap_tx();
+	if (nic.ntx_free == 0)
+		wait_tx();
 	if (nic.ntx_free == 0) {
 		nic.stats.tx_ring_full++;
 		return -ENOSPC;

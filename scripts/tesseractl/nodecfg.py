@@ -21,5 +21,10 @@ def render(cluster, node):
         lines.append("selftest=1")
     if node.test_fault:
         lines.append(f"test_fault={node.test_fault}")
-    lines += [f"peer={p.id} {p.name} {p.role} {p.mac}" for p in cluster.nodes]
-    return "\n".join(lines) + "\n"
+    lines.append(f"hb_timeout_ms={cluster.hb_timeout_ms}")
+    return "\n".join(lines) + "\n" + cluster_map(cluster)
+
+
+def cluster_map(cluster):
+    """One peer line per member, as the kernel and tessera-net read them."""
+    return "".join(f"peer={p.id} {p.name} {p.role} {p.mac}\n" for p in cluster.members())

@@ -1,6 +1,6 @@
-# Starting and stopping one QEMU per node. Every VM is tied to the launcher's
-# life: PR_SET_PDEATHSIG kills it if the launcher dies for any reason, and
-# stop_all() tears the rest down in an orderly way.
+# Starting and stopping one QEMU per node (and the fabric, the same way).
+# Every child is tied to the launcher's life: PR_SET_PDEATHSIG kills it if
+# the launcher dies for any reason, and stop_all() tears the rest down.
 import ctypes
 import os
 import shutil
@@ -71,13 +71,14 @@ def _tie_to_parent(parent_pid):
     return preexec
 
 
-def spawn(cmd, stderr_path):
+def spawn(cmd, stderr_path, cwd=None):
     """Start cmd in its own process group (so a terminal's Ctrl-C reaches only
     the launcher, which then stops the VMs in order) with stdout/stderr going
-    to stderr_path."""
+    to stderr_path, in directory cwd (default: the launcher's)."""
     with open(stderr_path, "wb") as err:
         return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=err,
                                 stderr=subprocess.STDOUT, process_group=0,
+                                cwd=cwd,
                                 preexec_fn=_tie_to_parent(os.getpid()))
 
 

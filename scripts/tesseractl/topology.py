@@ -9,7 +9,9 @@ import tomllib
 ROLES = ("pmon", "mmon", "smon", "gmon")
 LOGLEVELS = ("debug", "info", "warn", "err")
 TEST_FAULTS = ("pagefault",)
-MAX_NODES = 64          # kernel/config.c: CONFIG_MAX_PEERS
+MAX_NODES = 60          # kernel/config.c: CONFIG_MAX_PEERS, less the host entries
+HOST_SLOTS = 4          # host endpoints (build/tessera-net) that may join a cluster
+HOST_BASE_ID = 240      # their node ids: 240..243, names host0..host3
 NAME_RE = re.compile(r"[a-z0-9-]{1,15}")
 
 # Keys each role accepts in [node.options]. No role defines one yet; a role
@@ -37,6 +39,8 @@ class Key:
 CLUSTER_KEYS = {
     "accel": Key("str", "auto", choices=("auto", "tcg", "kvm")),
     "boot_timeout": Key("number", 60, lo=1, hi=3600),
+    "seed": Key("int", 1, lo=0, hi=2**63 - 1),
+    "hb_timeout_ms": Key("int", 2000, lo=100, hi=600000),
 }
 
 NODE_KEYS = {
@@ -69,14 +73,36 @@ class Node:
 
 
 @dataclasses.dataclass(frozen=True)
+class Host:
+    """A host endpoint's entry in the cluster map (no VM: tessera-net)."""
+    id: int
+    name: str
+    role: str = "host"
+
+    @property
+    def mac(self):
+        return "52:54:00:7e:01:%02x" % (self.id - HOST_BASE_ID)
+
+
+@dataclasses.dataclass(frozen=True)
 class Cluster:
     path: str                   # as shown to the user
     accel: str
     boot_timeout: float
+    seed: int                   # the fabric's --seed
+    hb_timeout_ms: int          # gmon declares a silent node dead after this
     nodes: tuple
 
     def roles(self):
         return sorted({n.role for n in self.nodes}, key=ROLES.index)
+
+    @property
+    def hosts(self):
+        return tuple(Host(HOST_BASE_ID + i, f"host{i}") for i in range(HOST_SLOTS))
+
+    def members(self):
+        """Everything with a fabric port and a line in the cluster map."""
+        return self.nodes + self.hosts
 
 
 def node_mac(node_id):
@@ -106,7 +132,8 @@ def parse(data, shown):
         raise TopologyError(f"{shown}: 'cluster' must be a table ([cluster])")
     settings = check_table(f"{shown}: [cluster]", cluster, CLUSTER_KEYS)
     nodes = parse_nodes(shown, data.get("node", []))
-    return Cluster(shown, settings["accel"], settings["boot_timeout"], nodes)
+    return Cluster(shown, settings["accel"], settings["boot_timeout"],
+                   settings["seed"], settings["hb_timeout_ms"], nodes)
 
 
 def parse_nodes(shown, raw):

@@ -1,13 +1,14 @@
-# `tessera up`: boot one QEMU per topology node, wait for every node's ready
-# line, then stay in the foreground until a signal (or, with --smoke, stop at
-# once and print a boot-time table). Whatever happens, no VM outlives it.
+# `tessera up`: start the fabric, boot one QEMU per topology node with a NIC
+# on it, wait for every node's ready line, then stay in the foreground until
+# a signal (or, with --smoke, stop at once and print a boot-time table).
+# Whatever happens, no VM and no fabric outlives it.
 import fcntl
 import os
 import signal
 import sys
 import time
 
-from . import nodecfg, qemu, watch
+from . import fabric, nodecfg, qemu, watch
 
 POLL = 0.05             # seconds between log polls while booting
 UP_POLL = 0.2           # ... and once the cluster is up
@@ -44,7 +45,7 @@ class Vm:
         self.started = None
         self.ready_at = None
 
-    def start(self, cluster, accel, iso):
+    def start(self, cluster, accel, iso, fabric_dir):
         for ext in (".cfg", ".log", ".stderr", ".pid"):
             remove(self.base + ext)
         with open(self.base + ".cfg", "w") as f:
@@ -52,9 +53,9 @@ class Vm:
         open(self.log_path, "wb").close()
         self.log = watch.LogFollower(self.log_path)
         cmd = qemu.argv(self.node, accel, iso, self.base + ".cfg",
-                        self.log_path)
+                        self.log_path) + fabric.nic_args(self.node)
         self.started = time.monotonic()
-        self.proc = qemu.spawn(cmd, self.err_path)
+        self.proc = qemu.spawn(cmd, self.err_path, cwd=fabric_dir)
         with open(self.base + ".pid", "w") as f:
             f.write(f"{self.proc.pid}\n")
 
@@ -141,6 +142,15 @@ def report(vm, why, seconds):
     sys.stderr.flush()
 
 
+def fail_fabric(fab, why):
+    error(f"the fabric failed: {why}")
+    lines = watch.tail(fab.log_path, LOG_TAIL)
+    print(f"--- last {len(lines)} lines of {shown(fab.log_path)} ---",
+          *lines, "--- end of log ---", sep="\n", file=sys.stderr)
+    sys.stderr.flush()
+    return 1
+
+
 def fail(vm, why):
     seconds = vm.boot_seconds()
     if not why.startswith("QEMU exited"):
@@ -149,13 +159,19 @@ def fail(vm, why):
     return 1
 
 
-def wait_ready(vms, timeout, sigs):
-    """Poll every log until all nodes are ready (0), one fails (1) or a
-    signal arrives (128 + signal)."""
+def interrupted(sigs):
+    error(f"interrupted by {sigs.name()} while booting")
+    return 128 + sigs.signum
+
+
+def wait_ready(vms, fab, timeout, sigs):
+    """Poll every log until all nodes are ready (0), one or the fabric fails
+    (1) or a signal arrives (128 + signal)."""
     while True:
         if sigs.signum:
-            error(f"interrupted by {sigs.name()} while booting")
-            return 128 + sigs.signum
+            return interrupted(sigs)
+        if fab.check():
+            return fail_fabric(fab, fab.check())
         for vm in vms:
             why = vm.check()
             if why:
@@ -168,11 +184,14 @@ def wait_ready(vms, timeout, sigs):
         time.sleep(POLL)
 
 
-def stay_up(vms, sigs):
-    """Watch a ready cluster until a signal (0) or a node dies (1)."""
+def stay_up(vms, fab, sigs):
+    """Watch a ready cluster until a signal (0) or a node or the fabric
+    dies (1)."""
     print_table(vms)
     info("cluster ready; Ctrl-C to stop")
     while not sigs.signum:
+        if fab.check():
+            return fail_fabric(fab, fab.check())
         for vm in vms:
             why = vm.check()
             if why:
@@ -182,7 +201,31 @@ def stay_up(vms, sigs):
     return 0
 
 
-def boot(cluster, accel, dirs, vms, sigs, smoke):
+def start_fabric(cluster, fab, sigs):
+    """Start the fabric and wait until its control socket answers."""
+    try:
+        fab.start()
+    except OSError as e:
+        error(f"cannot start the fabric: {e}")
+        return 1
+    why = fab.wait_ready(sigs)
+    if sigs.signum:
+        return interrupted(sigs)
+    if why:
+        return fail_fabric(fab, why)
+    info(f"fabric up (seed {cluster.seed}): control socket "
+         f"{shown(fab.dir)}/{fabric.CONTROL}, log {shown(fab.log_path)}; "
+         "drive it with 'scripts/tessera fault help'")
+    return 0
+
+
+def boot(cluster, accel, dirs, vms, fab, sigs, smoke):
+    # The map host endpoints (build/tessera-net) read to join the cluster.
+    with open(os.path.join(dirs.run, "cluster.map"), "w") as f:
+        f.write(nodecfg.cluster_map(cluster))
+    code = start_fabric(cluster, fab, sigs)
+    if code:
+        return code
     info(f"starting {len(cluster.nodes)} nodes from {cluster.path}; "
          f"serial logs in {shown(dirs.run)}/")
     for node in cluster.nodes:
@@ -191,13 +234,14 @@ def boot(cluster, accel, dirs, vms, sigs, smoke):
         vm = Vm(node, dirs.run)
         vms.append(vm)
         try:
-            vm.start(cluster, accel, iso_path(dirs.build, node.role))
+            vm.start(cluster, accel, iso_path(dirs.build, node.role),
+                     fab.dir)
         except OSError as e:
             error(f"cannot start {node.name}: {e}")
             return 1
-    code = wait_ready(vms, cluster.boot_timeout, sigs)
+    code = wait_ready(vms, fab, cluster.boot_timeout, sigs)
     if code == 0 and not smoke:
-        code = stay_up(vms, sigs)
+        code = stay_up(vms, fab, sigs)
     return code
 
 
@@ -206,7 +250,8 @@ def iso_path(build_dir, role):
 
 
 def check_prerequisites(cluster, dirs):
-    """Return an error message, or None if QEMU and every ISO are there."""
+    """Return an error message, or None if QEMU, every ISO and the fabric
+    are there."""
     for path in (dirs.run, dirs.build):
         if "," in path:
             return f"{path}: QEMU options cannot carry ',' in a path"
@@ -214,8 +259,12 @@ def check_prerequisites(cluster, dirs):
         return f"{qemu.QEMU} not found; run scripts/deps"
     missing = [shown(iso_path(dirs.build, role)) for role in cluster.roles()
                if not os.path.isfile(iso_path(dirs.build, role))]
+    targets = ["iso"] if missing else []
+    if not os.access(fabric.binary(dirs.build), os.X_OK):
+        missing.append(shown(fabric.binary(dirs.build)))
+        targets.append("build/fabric")
     if missing:
-        return f"missing {', '.join(missing)}; run 'make iso'"
+        return f"missing {', '.join(missing)}; run 'make {' '.join(targets)}'"
     return None
 
 
@@ -259,13 +308,15 @@ def up(cluster, dirs, smoke=False):
     accel, why = qemu.choose_accel(cluster.accel)
     info(f"accel={accel} ({why})")
     vms = []
+    fab = fabric.Fabric(dirs.build, dirs.run, cluster)
     with Signals() as sigs:
         try:
-            code = boot(cluster, accel, dirs, vms, sigs, smoke)
+            code = boot(cluster, accel, dirs, vms, fab, sigs, smoke)
         finally:
             qemu.stop_all([vm.proc for vm in vms if vm.proc])
             for vm in vms:
                 vm.stopped()
+            fab.stop()
             os.close(lock)
     if code == 0 and smoke:
         print_table(vms)

@@ -2,12 +2,17 @@
 # through scripts/tessera. Each test gets a fresh run dir; when a test fails,
 # the tail of every serial log in it is attached to the failure report.
 # TESSERA_BUILD_DIR points the suite at other images (default: build/).
+# The fabric's host tests (test_fabric*.py) use FabricProc and Endpoint below.
 import os
 import pathlib
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 import pytest
@@ -22,6 +27,8 @@ LOG_TAIL = 30
 
 sys.path.insert(0, str(REPO / "scripts"))
 sys.dont_write_bytecode = True
+
+from tesseractl import fabric as launcher_fabric  # noqa: E402
 
 
 @pytest.fixture
@@ -203,3 +210,226 @@ def assert_no_qemu(run_dir, grace=0.0):
     for pid in left:        # do not leak them into the next test
         os.kill(pid, signal.SIGKILL)
     assert not left, f"QEMU processes left running: {left}"
+
+
+# --- The fabric (net/fabric/) -------------------------------------------
+# Host tests drive build/fabric-asan (ASan + UBSan) directly: Python sockets
+# are its ports' peers. Any sanitizer report fails the test that caused it.
+
+FABRIC_ASAN = BUILD / "fabric-asan"
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=1:exitcode=99",
+    "UBSAN_OPTIONS": "halt_on_error=1:print_stacktrace=1",
+}
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+ETH_P_TESSERA = 0x88b5          # any ethertype will do for the switch
+
+
+def mac_bytes(mac):
+    return bytes.fromhex(mac.replace(":", ""))
+
+
+def eth_frame(dst, src, payload=b"", ethertype=ETH_P_TESSERA):
+    """An Ethernet frame (no FCS: the emulated wire has none)."""
+    return (mac_bytes(dst) + mac_bytes(src) + ethertype.to_bytes(2, "big")
+            + payload)
+
+
+class Endpoint:
+    """A host peer of one fabric port: binds DIR/NAME.peer.sock and sends
+    to DIR/NAME.sock, as QEMU's dgram netdev does. DIR is reached through
+    /proc/self/fd, so a long pytest path still fits in sun_path."""
+
+    def __init__(self, directory, name, mac):
+        self.name, self.mac = name, mac
+        self.dirfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        short = f"/proc/self/fd/{self.dirfd}"
+        self.dest = f"{short}/{name}.sock"
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(f"{short}/{name}.peer.sock")
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+        self.collected, self.thread, self.stopping = [], None, False
+
+    def send(self, frame):
+        self.sock.sendto(frame, self.dest)
+
+    def send_to(self, other, payload=b"", src=None):
+        self.send(eth_frame(other.mac, src or self.mac, payload))
+
+    def recv(self, timeout=1.0):
+        """One frame, or None if none comes within timeout s."""
+        self.sock.settimeout(timeout)
+        try:
+            return self.sock.recv(1 << 17)
+        except socket.timeout:
+            return None
+
+    def drain(self, quiet=0.3):
+        """Every frame that arrives until none has for quiet s."""
+        frames = []
+        while (f := self.recv(quiet)) is not None:
+            frames.append(f)
+        return frames
+
+    def collect(self):
+        """Receive in a thread (the fabric drops what a peer leaves unread
+        for long), with arrival times; stop_collect() returns them."""
+        def loop():
+            self.sock.settimeout(0.05)
+            while not self.stopping:
+                try:
+                    frame = self.sock.recv(1 << 17)
+                except socket.timeout:
+                    continue
+                self.collected.append((time.monotonic(), frame))
+        self.thread = threading.Thread(target=loop, daemon=True)
+        self.thread.start()
+
+    def stop_collect(self, quiet=0.3):
+        """Wait until nothing arrived for quiet s; return [(time, frame)]."""
+        count = -1
+        while count != len(self.collected):
+            count = len(self.collected)
+            time.sleep(quiet)
+        self.stopping = True
+        self.thread.join()
+        return self.collected
+
+    def close(self):
+        self.stopping = True
+        if self.thread:
+            self.thread.join()
+        self.sock.close()
+        if self.dirfd is not None:
+            os.close(self.dirfd)
+            self.dirfd = None
+
+
+def sanitizer_report(text):
+    return next((m for m in SANITIZER_MARKS if m in text), None)
+
+
+class FabricProc:
+    """build/fabric-asan on directory (default: a fresh one in /tmp), with a
+    control connection."""
+
+    def __init__(self, ports, seed=1, args=(), binary=FABRIC_ASAN,
+                 directory=None):
+        self.own_dir = directory is None
+        self.dir = pathlib.Path(directory or tempfile.mkdtemp(prefix="fab",
+                                                              dir="/tmp"))
+        self.ports = dict(ports)
+        self.err_path = self.dir.with_name(self.dir.name + ".stderr")
+        argv = [str(binary), "--dir", str(self.dir), "--seed", str(seed)]
+        argv += [f"--port={n}={m}" for n, m in self.ports.items()]
+        with open(self.err_path, "w") as err:
+            self.proc = subprocess.Popen(argv + list(args), stderr=err,
+                                         env={**os.environ, **SANITIZER_ENV})
+        self.endpoints = []
+        self.finished = False
+        self.ctl = self.connect()
+
+    def connect(self, timeout=10.0):
+        """A control connection, once the fabric accepts one."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                s = launcher_fabric.connect(str(self.dir))
+                return s.makefile("rwb", buffering=0)
+            except launcher_fabric.FabricError:
+                assert self.proc.poll() is None, f"fabric died: {self.stderr()}"
+                assert time.monotonic() < end, "control.sock never answered"
+                time.sleep(0.02)
+
+    def cmd(self, line, ctl=None):
+        """Send one line; return the reply's lines, status line last."""
+        ctl = ctl or self.ctl
+        ctl.write(line.encode() + b"\n")
+        lines = []
+        while True:
+            raw = ctl.readline()
+            assert raw, f"fabric closed the connection after {line!r}"
+            lines.append(raw.decode().rstrip("\n"))
+            if lines[-1] == "ok" or lines[-1].startswith(("ok ", "error")):
+                return lines
+
+    def ok(self, line):
+        status = self.cmd(line)[-1]
+        assert status.startswith("ok"), f"{line!r}: {status}"
+        return status
+
+    def stats(self):
+        """{port: {counter: int or str}} from `stats`."""
+        out = {}
+        for line in self.cmd("stats")[:-1]:
+            fields = dict(w.split("=", 1) for w in line.split())
+            out[fields["port"]] = {k: int(v) if v.isdigit() else v
+                                   for k, v in fields.items()}
+        return out
+
+    def endpoint(self, name, mac=None):
+        ep = Endpoint(self.dir, name, mac or self.ports[name])
+        self.endpoints.append(ep)
+        return ep
+
+    def stderr(self):
+        return self.err_path.read_text(errors="replace")
+
+    def quit(self, timeout=10):
+        """`quit`; return the exit status."""
+        assert self.cmd("quit")[-1] == "ok bye"
+        return self.proc.wait(timeout=timeout)
+
+    def finish(self):
+        """Stop it if it still runs; fail on any sanitizer report."""
+        if self.finished:
+            return
+        self.finished = True
+        for ep in self.endpoints:
+            ep.close()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        report = sanitizer_report(self.stderr())
+        if self.own_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        assert not report, f"fabric: {report}:\n{self.stderr()}"
+        assert self.proc.returncode in (0, -signal.SIGKILL), \
+            f"fabric exit status {self.proc.returncode}:\n{self.stderr()}"
+        self.err_path.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def fabric():
+    """Factory: fabric(ports={name: mac}, seed=1, args=()) starts one. At
+    the end each is stopped and must have exited 0 with no sanitizer
+    report."""
+    started = []
+
+    def start(ports, **kw):
+        started.append(FabricProc(ports, **kw))
+        return started[-1]
+    yield start
+    for f in started:
+        f.finish()
+
+
+def fabric_pids(run_dir):
+    """Live fabric processes whose command line mentions run_dir."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if (os.path.basename(argv[0]).startswith(b"fabric")
+                and any(os.fsencode(str(run_dir)) in a for a in argv)):
+            pids.append(int(entry))
+    return pids

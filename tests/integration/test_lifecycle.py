@@ -4,7 +4,7 @@
 import os
 import signal
 
-from conftest import (assert_no_qemu, qemu_pids, smoke, wait_for,
+from conftest import (BUILD, assert_no_qemu, qemu_pids, smoke, wait_for,
                       write_topology)
 
 NODES = [dict(name="gmon0", role="gmon"), dict(name="pmon0", role="pmon")]
@@ -64,6 +64,7 @@ def test_boot_timeout_fails_the_launcher(run_dir, tmp_path):
     build = tmp_path / "build"
     (build / "iso").mkdir(parents=True)
     (build / "iso" / "gmon.iso").write_bytes(b"\0" * 65536)
+    (build / "fabric").symlink_to(BUILD / "fabric")
     topo = write_topology(tmp_path / "t.toml", NODES[:1], boot_timeout=2)
     res = smoke(topo, run_dir, build_dir=build, timeout=60)
     assert res.returncode == 1, res

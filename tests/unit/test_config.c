@@ -16,6 +16,7 @@
 	"\n"								\
 	"loglevel=debug\n"						\
 	"selftest=1\n"							\
+	"hb_timeout_ms=1500\n"						\
 	"peer=0 gmon0 gmon 52:54:00:7e:00:00\n"				\
 	"peer=1 pmon0 pmon 52:54:00:7e:00:01\n"
 
@@ -55,6 +56,7 @@ static void config_parses_every_field_of_a_good_file(void)
 	CHECK(cfg.id == 1 && cfg.role == ROLE_PMON);
 	CHECK(memcmp(cfg.mac, mac1, 6) == 0);
 	CHECK(cfg.loglevel == LOG_DEBUG && cfg.selftest && cfg.test_fault == FAULT_NONE);
+	CHECK(cfg.hb_timeout_ms == 1500);
 	CHECK(cfg.npeers == 2);
 	CHECK(cfg.peers[0].id == 0 && cfg.peers[0].role == ROLE_GMON);
 	CHECK_STREQ(cfg.peers[0].name, "gmon0");
@@ -122,6 +124,18 @@ static void config_rejects_duplicate_keys(void)
 	CHECK_STREQ(err, "line 3: duplicate key 'name'");
 	CHECK(parse("selftest=1\nselftest=1\n") == -EINVAL);
 	CHECK_STREQ(err, "line 2: duplicate key 'selftest'");
+}
+
+/* Before: defaults (2000 ms). After: the bounds 100 and 600000 hold, junk is refused. */
+static void config_bounds_the_heartbeat_timeout(void)
+{
+	CHECK(parse("hb_timeout_ms=100\n") == 0 && cfg.hb_timeout_ms == 100);
+	CHECK(parse("hb_timeout_ms=600000\n") == 0 && cfg.hb_timeout_ms == 600000);
+	CHECK(parse("hb_timeout_ms=99\n") == -EINVAL);
+	CHECK(parse("hb_timeout_ms=600001\n") == -EINVAL);
+	CHECK(parse("hb_timeout_ms=99999999999999999999\n") == -EINVAL);
+	CHECK(parse("hb_timeout_ms=-5\n") == -EINVAL);
+	CHECK(parse("name=a\n") == 0 && cfg.hb_timeout_ms == CONFIG_HB_TIMEOUT_MS);
 }
 
 static void config_rejects_line_without_equals(void)
@@ -399,6 +413,7 @@ static void config_names_cover_every_role_and_level(void)
 }
 
 static const struct unit_test tests[] = {
+	TEST(config_bounds_the_heartbeat_timeout),
 	TEST(config_parses_every_field_of_a_good_file),
 	TEST(config_defaults_are_info_without_selftest_or_fault),
 	TEST(config_ignores_comments_blank_lines_and_surrounding_blanks),

@@ -15,6 +15,12 @@ UNIT_SRCS_slab := kernel/slab.c kernel/buddy.c
 UNIT_SRCS_config := kernel/config.c kernel/vsprintf.c
 UNIT_SRCS_vsprintf := kernel/vsprintf.c
 
+# The message layer: every test links all of net/ (not net/fabric/ or net/host/)
+# and the simulated fabric.
+UNIT_NET_TESTS := net_wire net_input net_transport net_rpc net_verbs net_membership
+UNIT_TESTS += $(UNIT_NET_TESTS)
+$(foreach t,$(UNIT_NET_TESTS),$(eval UNIT_SRCS_$(t) := $(wildcard net/*.c) tests/unit/net_sim.c))
+
 UNIT_BINS := $(UNIT_TESTS:%=$(UNIT_DIR)/test_%)
 UNIT_OBJS := $(sort $(UNIT_TESTS:%=$(UNIT_DIR)/tests/unit/test_%.o) \
 	$(foreach t,$(UNIT_TESTS),$(UNIT_SRCS_$(t):%.c=$(UNIT_DIR)/%.o)))

@@ -1,0 +1,39 @@
+/*
+ * The message layer inside a monitor (kernel/msg.c): the NIC, the node's transport
+ * endpoint, its network poller thread and RPC workers. Monitor code sees blocking
+ * calls; the portable protocol itself lives in net/.
+ */
+#ifndef KERNEL_MSG_H
+#define KERNEL_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/config.h"
+#include "net/rpc.h"
+
+/* Bring the network up for this node; ops[] is the monitor's RPC table (may be NULL). */
+int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned nops);
+
+/*
+ * Call opcode on peer and wait for the answer: the response length (copied to resp,
+ * at most resp_max bytes), or a negative errno (the remote handler's, -ETIMEDOUT
+ * after timeout_ns, -EHOSTUNREACH for a peer known to be down).
+ */
+int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+	    size_t resp_max, uint64_t timeout_ns);
+
+/* One-sided READ of len bytes at offset in peer's region key into buf; waits. */
+int msg_read(uint8_t peer, uint32_t key, uint64_t offset, void *buf, uint32_t len);
+
+/* Register [base, base+len) for peers to READ/WRITE (VERBS_READ|VERBS_WRITE). */
+int msg_register(void *base, size_t len, unsigned perm, uint32_t *key);
+
+/* A driver-level echo of len payload bytes off peer (benchmarks): 0 or -errno. */
+int msg_raw_echo(uint8_t peer, size_t len, uint32_t seq, uint64_t timeout_ns);
+/* count one-way messages of len bytes to peer, waiting until every one is acknowledged. */
+int msg_stream(uint8_t peer, const void *buf, size_t len, unsigned count);
+/* Counters of the whole endpoint (peer < 0) or of one peer. */
+void msg_stats(int peer, struct net_stats *out);
+unsigned msg_mtu(void);
+
+#endif

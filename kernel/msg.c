@@ -1,0 +1,604 @@
+/*
+ * The kernel glue of the message layer. One poller thread owns the NIC: it feeds
+ * received frames to the transport (which also serves one-sided READ/WRITE and the
+ * raw echo on the spot), runs its timers, and after activity keeps polling for a
+ * short window before going back to sleep on the receive interrupt. RPC requests
+ * run on worker threads, except the few that never block, served in the poller.
+ * One lock (net_lock) serializes every call into net/.
+ */
+#define LOG_SUBSYS "net"
+#include <stdarg.h>
+#include "kernel/arch.h"
+#include "kernel/errno.h"
+#include "kernel/mm.h"
+#include "kernel/msg.h"
+#include "kernel/netdev.h"
+#include "kernel/netprobe.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "net/membership.h"
+#include "net/probe.h"
+#include "net/transport.h"
+#include "net/verbs.h"
+
+#define POLL_MIN_NS	(20 * NSEC_PER_USEC)
+#define POLL_MAX_NS	(400 * NSEC_PER_USEC)
+#define RX_BUDGET	64
+#define NWORKERS	4
+#define VERBS_REGIONS	256
+#define VERBS_TIMEOUT	(5 * NSEC_PER_SEC)
+#define HB_INTERVAL	(250 * NSEC_PER_MSEC)
+
+struct rpc_job {
+	struct list_head link;
+	uint8_t peer;
+	struct net_msg_hdr hdr;
+	size_t len;
+	uint8_t payload[];
+};
+
+static struct spinlock net_lock = SPINLOCK_INIT("net");	/* ep, client, server, verbs */
+static struct net_endpoint ep;
+static struct rpc_client client;
+static struct rpc_server server;
+static struct verbs verbs;
+static struct membership memb;
+static const struct node_config *node_cfg;
+static struct thread *poller;
+static volatile bool kicked;		/* work for the poller that no frame announces */
+
+/* The one raw echo in flight (msg_raw_echo callers take raw_mutex first). */
+static struct {
+	struct wait_queue wq;
+	volatile bool waiting, answered;
+	uint8_t peer;
+	uint32_t seq;
+	size_t len;
+	uint8_t *frame;			/* NET_HDRS + NET_MTU_MAX bytes */
+} raw;
+
+static struct spinlock job_lock = SPINLOCK_INIT("rpc jobs");	/* jobs */
+static struct list_head jobs = LIST_HEAD_INIT(jobs);
+static struct wait_queue job_wq;
+
+/* Handlers that neither block nor take net_lock, so the poller may run them itself. */
+static const bool serve_inline[NET_OPCODE_MAX] = {
+	[ANY_ECHO] = true,
+	[ANY_NETINFO] = true,
+};
+
+static const struct rpc_op base_ops[NET_OPCODE_MAX] = {
+	[ANY_ECHO] = { rpc_echo, 0, NET_MSG_MAX },
+	[ANY_NETINFO] = { netprobe_info, 0, 0 },
+	[ANY_NETSTATS] = { netprobe_stats, 1, 1 },
+	[ANY_PROBE] = { netprobe_run, sizeof(struct probe_req), sizeof(struct probe_req) },
+};
+
+static uint64_t env_now(void *ctx)
+{
+	(void)ctx;
+	return clock_ns();
+}
+
+static int env_xmit(void *ctx, const void *frame, size_t len)
+{
+	(void)ctx;
+	return netdev_send(frame, len);
+}
+
+static void *env_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void env_free(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+static void env_log(void *ctx, const char *fmt, ...)
+{
+	char line[200];
+	va_list ap;
+
+	(void)ctx;
+	va_start(ap, fmt);
+	kvsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pr_warn("%s", line);
+}
+
+static void env_peer_event(void *ctx, uint8_t peer, enum net_peer_event ev)
+{
+	static const char *const what[] = { "up", "down", "restarted" };
+
+	(void)ctx;
+	pr_info("peer %u %s", peer, what[ev]);
+}
+
+static const char *peer_name(uint8_t id)
+{
+	for (unsigned i = 0; i < node_cfg->npeers; i++)
+		if (node_cfg->peers[i].id == id)
+			return node_cfg->peers[i].name;
+	return "?";
+}
+
+/* gmon's verdicts on the cluster, as gmon decides them and as the others hear them. */
+static void memb_changed(void *arg, uint8_t node, bool up)
+{
+	(void)arg;
+	pr_info("node %u (%s) %s", node, peer_name(node), up ? "up" : "down");
+}
+
+/* Heartbeats to gmon, or (on gmon) liveness tracking, when the cluster has a gmon. */
+static int membership_init(const struct node_config *cfg)
+{
+	struct memb_params mp = {
+		.hb_interval_ns = HB_INTERVAL,
+		.hb_timeout_ns = cfg->hb_timeout_ms * NSEC_PER_MSEC,
+	};
+
+	for (unsigned i = 0; i < cfg->npeers; i++) {
+		if (cfg->peers[i].role == ROLE_GMON) {
+			mp.gmon = cfg->peers[i].id;
+			return memb_init(&memb, &ep, &mp, memb_changed, NULL);
+		}
+	}
+	pr_warn("no gmon in the cluster map: no membership");
+	return 0;
+}
+
+/* Queue a checked request for a worker; the poller must not block on a handler. */
+static void queue_job(uint8_t peer, const struct net_msg_hdr *m, const void *payload, size_t len)
+{
+	struct rpc_job *job = kmalloc(sizeof(*job) + len);
+
+	if (!job) {
+		rpc_reply(&ep, peer, m, -ENOMEM, NULL);
+		return;
+	}
+	job->peer = peer;
+	job->hdr = *m;
+	job->len = len;
+	memcpy(job->payload, payload, len);
+	spin_lock(&job_lock);
+	list_add_tail(&job->link, &jobs);
+	spin_unlock(&job_lock);
+	wake_up_all(&job_wq);
+}
+
+/* In-order messages no net/ module consumed: here, RPC requests. Under net_lock. */
+static void env_deliver(void *ctx, uint8_t peer, const struct net_msg_hdr *m,
+			const void *payload, size_t len)
+{
+	(void)ctx;
+	if (m->kind == NET_SEND)
+		return;		/* two-sided sends have no consumer yet but the stream probe */
+	if (m->kind != NET_RPC_REQ) {
+		net_count(&ep, peer, NET_C_BAD_REQ);
+		return;
+	}
+	if (rpc_check(&server, peer, m, len))
+		return;
+	if (m->opcode < NET_OPCODE_MAX && serve_inline[m->opcode])
+		rpc_reply(&ep, peer, m, rpc_handle(&server, peer, m, payload, len, server.resp,
+						   NET_MSG_MAX), server.resp);
+	else
+		queue_job(peer, m, payload, len);
+}
+
+static struct net_env env = {
+	.now_ns = env_now,
+	.xmit = env_xmit,
+	.alloc = env_alloc,
+	.free = env_free,
+	.deliver = env_deliver,
+	.peer_event = env_peer_event,
+	.log = env_log,
+};
+
+/* Wake the poller: a send or call changed what its timers must cover. */
+static void kick(void)
+{
+	kicked = true;
+	thread_wake(poller);
+}
+
+static void rx_irq(void *arg)
+{
+	(void)arg;
+	if (poller)
+		thread_wake(poller);
+}
+
+/* Is this the reply to the raw echo we are waiting for? (Payload checked by the caller.) */
+static bool raw_reply(const void *frame, size_t len)
+{
+	const struct net_eth_hdr *e = frame;
+	const struct net_pkt_hdr *h = (const struct net_pkt_hdr *)(e + 1);
+
+	if (!raw.waiting || len != raw.len || h->type != NET_PKT_ECHO_REPLY ||
+	    h->src != raw.peer || h->psn != raw.seq ||
+	    e->type[0] != NET_ETHERTYPE >> 8 || e->type[1] != (NET_ETHERTYPE & 0xff))
+		return false;
+	memcpy(raw.frame, frame, len);
+	raw.waiting = false;
+	raw.answered = true;
+	wake_up_all(&raw.wq);
+	return true;
+}
+
+static void rx_frame(void *arg, const void *frame, size_t len)
+{
+	(void)arg;
+	if (len >= NET_HDRS && raw_reply(frame, len))
+		return;
+	net_input(&ep, frame, len);
+}
+
+static void poller_timer(struct timer *t)
+{
+	thread_wake(t->arg);
+}
+
+/*
+ * Sleep until a receive interrupt, a kick or the transport's next deadline. The
+ * interrupt is enabled and the ring re-checked after marking ourselves blocked,
+ * so a frame that lands in between wakes us instead of being missed.
+ */
+static void poller_sleep(struct timer *t, uint64_t deadline)
+{
+	sched_prepare_block();
+	netdev_rx_irq(true);
+	if (netdev_rx_pending() || kicked) {
+		thread_wake(current());
+	} else {
+		if (deadline)
+			timer_arm(t, deadline);
+		schedule();
+		timer_cancel(t);
+	}
+	netdev_rx_irq(false);
+	kicked = false;
+}
+
+/*
+ * The poll window adapts: traffic inside the window doubles it (up to POLL_MAX_NS),
+ * a window that expires idle halves it. Idle means asleep on the interrupt.
+ */
+static void poller_main(void *arg)
+{
+	uint64_t window = POLL_MIN_NS, last = clock_ns(), deadline;
+	struct timer t;
+	unsigned n;
+
+	(void)arg;
+	timer_init(&t, poller_timer, current());
+	for (;;) {
+		spin_lock(&net_lock);
+		n = netdev_poll(rx_frame, NULL, RX_BUDGET);
+		deadline = net_poll(&ep);
+		spin_unlock(&net_lock);
+		if (n) {
+			if (clock_ns() - last < window && window < POLL_MAX_NS)
+				window *= 2;
+			last = clock_ns();
+			cond_resched();
+			continue;
+		}
+		if (kicked || clock_ns() - last < window) {
+			kicked = false;
+			cpu_relax();
+			cond_resched();
+			continue;
+		}
+		if (window > POLL_MIN_NS)
+			window /= 2;
+		poller_sleep(&t, deadline);
+		last = clock_ns();
+	}
+}
+
+static void worker_main(void *arg)
+{
+	void *resp = kmalloc(NET_MSG_MAX);
+
+	(void)arg;
+	if (!resp)
+		panic("no memory for an RPC worker's buffer");
+	for (;;) {
+		struct rpc_job *job = NULL;
+		int ret;
+
+		wait_event(&job_wq, !list_empty(&jobs));
+		spin_lock(&job_lock);
+		if (!list_empty(&jobs)) {
+			job = list_first_entry(&jobs, struct rpc_job, link);
+			list_del(&job->link);
+		}
+		spin_unlock(&job_lock);
+		if (!job)
+			continue;
+		ret = rpc_handle(&server, job->peer, &job->hdr, job->payload, job->len, resp,
+				 NET_MSG_MAX);
+		spin_lock(&net_lock);
+		rpc_reply(&ep, job->peer, &job->hdr, ret, resp);
+		spin_unlock(&net_lock);
+		kick();
+		kfree(job);
+	}
+}
+
+static int endpoint_init(const struct node_config *cfg, const struct rpc_op *ops,
+			 unsigned nops)
+{
+	struct net_params p;
+	int err;
+
+	if (arch_has_crc32c())
+		env.crc32c = arch_crc32c;
+	net_params_default(&p);
+	p.node_id = cfg->id;
+	netdev_mac(p.mac);
+	p.epoch = (uint32_t)arch_entropy() | 1;
+	p.mtu = netdev_max_frame() - sizeof(struct net_eth_hdr);
+	err = net_init(&ep, &p, &env);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < cfg->npeers; i++)
+		if (cfg->peers[i].id != cfg->id)
+			net_add_peer(&ep, cfg->peers[i].id, cfg->peers[i].mac);
+	err = rpc_client_init(&client, &ep);
+	if (!err)
+		err = rpc_server_init(&server, &ep, ops ? ops : base_ops,
+				      ops ? nops : NET_OPCODE_MAX, NULL);
+	if (!err)
+		err = verbs_init(&verbs, &ep, VERBS_REGIONS, VERBS_TIMEOUT);
+	if (!err)
+		err = membership_init(cfg);
+	return err;
+}
+
+int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned nops)
+{
+	int err = netdev_init(rx_irq, NULL);
+
+	if (err)
+		return err;
+	node_cfg = cfg;
+	err = endpoint_init(cfg, ops, nops);
+	if (err)
+		return err;
+	wait_queue_init(&job_wq);
+	wait_queue_init(&raw.wq);
+	raw.frame = kmalloc(NET_HDRS + NET_MTU_MAX);
+	if (!raw.frame)
+		return -ENOMEM;
+	err = netprobe_init();
+	if (err)
+		return err;
+	poller = thread_create("net-poll", poller_main, NULL, 0);
+	if (!poller)
+		return -ENOMEM;
+	for (int i = 0; i < NWORKERS; i++)
+		if (!thread_create("rpc", worker_main, NULL, i % ncpus))
+			return -ENOMEM;
+	return 0;
+}
+
+/* A blocking caller's side of an asynchronous operation. */
+struct waiter_slot {
+	struct wait_queue wq;
+	volatile bool done;
+	int status;
+	void *buf;
+	size_t max;
+	unsigned pending;		/* msg_stream: sends not yet completed */
+};
+
+static void wait_init(struct waiter_slot *w, void *buf, size_t max)
+{
+	wait_queue_init(&w->wq);
+	w->done = false;
+	w->buf = buf;
+	w->max = max;
+}
+
+static void rpc_done(void *arg, int status, const void *resp, size_t len)
+{
+	struct waiter_slot *w = arg;
+
+	if (status >= 0) {
+		status = len < w->max ? (int)len : (int)w->max;
+		memcpy(w->buf, resp, (size_t)status);
+	}
+	w->status = status;
+	w->done = true;
+	wake_up_all(&w->wq);
+}
+
+int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+	    size_t resp_max, uint64_t timeout_ns)
+{
+	struct waiter_slot w;
+	int err;
+
+	wait_init(&w, resp, resp_max);
+	spin_lock(&net_lock);
+	err = rpc_call_start(&client, peer, opcode, req, len, timeout_ns, rpc_done, &w);
+	spin_unlock(&net_lock);
+	if (err)
+		return err;
+	kick();
+	wait_event(&w.wq, w.done);
+	return w.status;
+}
+
+static void cq_notify(void *arg)
+{
+	struct waiter_slot *w = arg;
+
+	w->done = true;
+	wake_up_all(&w->wq);
+}
+
+int msg_read(uint8_t peer, uint32_t key, uint64_t offset, void *buf, uint32_t len)
+{
+	struct verbs_wr wr = { .peer = peer, .key = key, .offset = offset, .buf = buf, .len = len };
+	struct verbs_wc wc;
+	struct verbs_cq cq;
+	struct waiter_slot w;
+	int err;
+
+	wait_init(&w, NULL, 0);
+	spin_lock(&net_lock);
+	err = verbs_cq_init(&cq, &ep, 1, cq_notify, &w);
+	if (!err)
+		err = verbs_post(&verbs, &cq, VERBS_OP_READ, &wr);
+	spin_unlock(&net_lock);
+	if (err)
+		goto out_cq;
+	kick();
+	wait_event(&w.wq, w.done);
+	spin_lock(&net_lock);
+	err = verbs_cq_poll(&cq, &wc, 1) == 1 ? (wc.status ? wc.status : (int)wc.bytes) : -EIO;
+	spin_unlock(&net_lock);
+out_cq:
+	spin_lock(&net_lock);
+	verbs_cq_fini(&cq);
+	spin_unlock(&net_lock);
+	return err;
+}
+
+int msg_register(void *base, size_t len, unsigned perm, uint32_t *key)
+{
+	int err;
+
+	spin_lock(&net_lock);
+	err = verbs_reg_mr(&verbs, base, len, perm, key);
+	spin_unlock(&net_lock);
+	return err;
+}
+
+static void raw_timeout(struct timer *t)
+{
+	(void)t;
+	wake_up_all(&raw.wq);
+}
+
+/*
+ * Send a bare echo frame with len payload bytes to peer and wait for it to come
+ * back; the returned payload must match. Only one raw echo runs at a time.
+ */
+int msg_raw_echo(uint8_t peer, size_t len, uint32_t seq, uint64_t timeout_ns)
+{
+	static struct spinlock one = SPINLOCK_INIT("raw echo");
+	uint64_t deadline = clock_ns() + timeout_ns;
+	uint8_t *payload = raw.frame + NET_HDRS;
+	struct timer t;
+	size_t flen;
+	int err = 0;
+
+	if (!net_known(&ep, peer) || len > ep.p.mtu - sizeof(struct net_pkt_hdr))
+		return -EINVAL;
+	spin_lock(&one);
+	if (raw.waiting) {
+		spin_unlock(&one);
+		return -EBUSY;
+	}
+	spin_lock(&net_lock);
+	flen = wire_echo_build(raw.frame, NET_HDRS + NET_MTU_MAX, ep.macs[peer], ep.p.mac,
+			       ep.p.node_id, peer, seq, len);
+	for (size_t i = 0; i < len; i++)
+		payload[i] = probe_byte(i + seq);
+	raw.peer = peer;
+	raw.seq = seq;
+	raw.len = flen;
+	raw.answered = false;
+	raw.waiting = true;
+	if (netdev_send(raw.frame, flen))
+		err = -EAGAIN;
+	spin_unlock(&net_lock);
+	spin_unlock(&one);
+	if (err) {
+		raw.waiting = false;
+		return err;
+	}
+	timer_init(&t, raw_timeout, NULL);
+	timer_arm(&t, deadline);
+	wait_event(&raw.wq, raw.answered || clock_ns() >= deadline);
+	timer_cancel(&t);
+	raw.waiting = false;
+	if (!raw.answered)
+		return -ETIMEDOUT;
+	for (size_t i = 0; i < len; i++)
+		if (payload[i] != probe_byte(i + seq))
+			return -EIO;
+	return 0;
+}
+
+static void stream_done(void *arg, const struct net_msg_hdr *m, int err)
+{
+	struct waiter_slot *w = arg;
+
+	(void)m;
+	if (err && !w->status)
+		w->status = err;
+	w->pending--;
+	wake_up_all(&w->wq);
+}
+
+/* Queue count one-way messages of len bytes to peer; wait until all are acknowledged. */
+int msg_stream(uint8_t peer, const void *buf, size_t len, unsigned count)
+{
+	struct net_msg_hdr m = { .kind = NET_SEND };
+	struct waiter_slot w;
+	unsigned sent = 0;
+
+	wait_init(&w, NULL, 0);
+	w.status = 0;
+	w.pending = 0;
+	while (sent < count && !w.status) {
+		int err;
+
+		spin_lock(&net_lock);
+		m.id = net_new_id(&ep);
+		err = net_send(&ep, peer, &m, buf, len, stream_done, &w);
+		if (!err) {
+			w.pending++;
+			sent++;
+		}
+		spin_unlock(&net_lock);
+		kick();
+		if (err == -ENOMEM)
+			wait_event(&w.wq, w.pending < count / 2 + 1 || w.status);
+		else if (err)
+			return err;
+	}
+	wait_event(&w.wq, w.pending == 0);
+	return w.status;
+}
+
+void msg_stats(int peer, struct net_stats *out)
+{
+	const struct net_stats *s;
+
+	spin_lock(&net_lock);
+	s = peer < 0 ? &ep.stats : net_peer_stats(&ep, (uint8_t)peer);
+	if (s)
+		*out = *s;
+	else
+		memset(out, 0, sizeof(*out));
+	spin_unlock(&net_lock);
+}
+
+unsigned msg_mtu(void)
+{
+	return ep.p.mtu;
+}

@@ -1,0 +1,212 @@
+/*
+ * tessera-net: the host's window on the message layer of a running cluster. It
+ * joins the fabric as a host entry of the cluster map and talks to monitors:
+ * echo RPCs, node-to-node probes, one-sided READs, counters, malformed frames.
+ * Output is key=value lines, for people and for tests/benchmarks alike.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "net/host.h"
+#include "net/probe.h"
+#include "net/stats.h"
+#include "tool.h"
+
+#define SEC 1000000000ULL
+
+static const char usage[] =
+	"usage: tessera-net [--run-dir DIR] [--as HOST] COMMAND ...\n"
+	"  echo NODE [--size N] [--count N]      echo RPCs from the host to NODE\n"
+	"  probe NODE PEER raw|rpc|read|stream [--size N] [--count N] [--timeout-ms N]\n"
+	"                                        NODE runs the operations against PEER\n"
+	"  read NODE [--size N] [--offset N]     one-sided READ of NODE's probe region\n"
+	"  stats NODE [PEER]                     NODE's counters (of one peer, or all)\n"
+	"  inject NODE                           malformed frames and hostile requests\n";
+
+struct opts {
+	const char *run_dir, *as;
+	unsigned size, count, timeout_ms;
+	uint64_t offset;
+};
+
+static const char *const kinds[] = { [PROBE_RAW] = "raw", [PROBE_RPC] = "rpc",
+				     [PROBE_READ] = "read", [PROBE_STREAM] = "stream" };
+
+int tool_node(struct host_ep *h, const char *name)
+{
+	const struct host_peer *p = host_peer(h, name);
+
+	if (!p) {
+		fprintf(stderr, "tessera-net: no node '%s' in the cluster map\n", name);
+		return -1;
+	}
+	return p->id;
+}
+
+static int cmd_echo(struct host_ep *h, int node, const struct opts *o)
+{
+	uint8_t *req = malloc(o->size + 1), *resp = malloc(o->size + 1);
+	uint64_t total = 0, min = UINT64_MAX;
+	unsigned ok = 0;
+	int ret = 0;
+
+	for (unsigned n = 0; req && resp && n < o->count; n++) {
+		uint64_t start = host_now(), t;
+
+		for (unsigned i = 0; i < o->size; i++)
+			req[i] = probe_byte(i + n);
+		ret = host_rpc(h, (uint8_t)node, ANY_ECHO, req, o->size, resp, o->size, 5 * SEC);
+		if (ret != (int)o->size || memcmp(req, resp, o->size))
+			break;
+		t = host_now() - start;
+		total += t;
+		min = t < min ? t : min;
+		ok++;
+	}
+	free(req);
+	free(resp);
+	printf("ok=%u count=%u size=%u min_us=%.1f avg_us=%.1f\n", ok, o->count, o->size,
+	       ok ? min / 1e3 : 0.0, ok ? total / 1e3 / ok : 0.0);
+	if (ok != o->count)
+		fprintf(stderr, "tessera-net: echo %u failed (%d)\n", ok, ret);
+	return ok == o->count ? 0 : 1;
+}
+
+static int parse_kind(const char *s)
+{
+	for (unsigned k = 1; k < PROBE_KIND_MAX; k++)
+		if (!strcmp(s, kinds[k]))
+			return (int)k;
+	return -1;
+}
+
+static int cmd_probe(struct host_ep *h, int node, int peer, int kind, const struct opts *o)
+{
+	struct probe_req q = { .peer = (uint8_t)peer, .kind = (uint8_t)kind, .size = o->size,
+			       .count = o->count, .timeout_ms = o->timeout_ms };
+	struct probe_resp r;
+	uint64_t budget = (uint64_t)o->count * o->timeout_ms * 1000000ULL + 30 * SEC;
+	int ret = host_rpc(h, (uint8_t)node, ANY_PROBE, &q, sizeof(q), &r, sizeof(r), budget);
+
+	if (ret != (int)sizeof(r)) {
+		fprintf(stderr, "tessera-net: probe failed (%d: %s)\n", ret, strerror(-ret));
+		return 1;
+	}
+	printf("kind=%s size=%u count=%u ok=%u failed=%u bad_data=%u first_err=%d total_ns=%llu "
+	       "min_ns=%llu median_ns=%llu p99_ns=%llu max_ns=%llu\n", kinds[kind], o->size,
+	       o->count, r.ok, r.failed, r.bad_data, r.first_err,
+	       (unsigned long long)r.total_ns, (unsigned long long)r.min_ns,
+	       (unsigned long long)r.median_ns, (unsigned long long)r.p99_ns,
+	       (unsigned long long)r.max_ns);
+	return r.ok == o->count ? 0 : 1;
+}
+
+static int cmd_read(struct host_ep *h, int node, const struct opts *o)
+{
+	struct netinfo_resp info;
+	uint8_t *buf = malloc(o->size + 1);
+	int ret = host_rpc(h, (uint8_t)node, ANY_NETINFO, NULL, 0, &info, sizeof(info), 5 * SEC);
+	unsigned bad = 0;
+
+	if (ret == (int)sizeof(info) && buf)
+		ret = host_read(h, (uint8_t)node, info.probe_key, o->offset, buf, o->size, 5 * SEC);
+	for (int i = 0; i < ret; i++)
+		bad += buf[i] != probe_byte(o->offset + (uint64_t)i);
+	free(buf);
+	if (ret < 0) {
+		printf("read=error err=%d\n", ret);
+		return 1;
+	}
+	printf("read=%d bad_bytes=%u\n", ret, bad);
+	return bad || ret != (int)o->size;
+}
+
+static int cmd_stats(struct host_ep *h, int node, int peer)
+{
+	uint8_t which = peer < 0 ? 0xff : (uint8_t)peer;
+	struct net_stats s;
+	int ret = host_rpc(h, (uint8_t)node, ANY_NETSTATS, &which, 1, &s, sizeof(s), 5 * SEC);
+
+	if (ret != (int)sizeof(s)) {
+		fprintf(stderr, "tessera-net: stats failed (%d)\n", ret);
+		return 1;
+	}
+	for (unsigned c = 0; c < NET_C_MAX; c++)
+		printf("%s=%llu\n", net_counter_name(c), (unsigned long long)s.c[c]);
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "run-dir", required_argument, NULL, 'r' }, { "as", required_argument, NULL, 'a' },
+		{ "size", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'c' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "offset", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*o = (struct opts){ .run_dir = "run", .size = 64, .count = 1, .timeout_ms = 2000 };
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->run_dir = optarg; break;
+		case 'a': o->as = optarg; break;
+		case 's': o->size = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'c': o->count = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 't': o->timeout_ms = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'o': o->offset = strtoull(optarg, NULL, 0); break;
+		default: return -1;
+		}
+	}
+	return o->count && o->size <= PROBE_SIZE_MAX ? 0 : -1;
+}
+
+/* Dispatch argv (after the options) to a command; 2 on usage errors. */
+static int run(struct host_ep *h, int argc, char **argv, const struct opts *o)
+{
+	const char *cmd = argv[0];
+	int node = argc > 1 ? tool_node(h, argv[1]) : -1, peer, kind;
+
+	if (node < 0)
+		return 2;
+	if (!strcmp(cmd, "echo"))
+		return cmd_echo(h, node, o);
+	if (!strcmp(cmd, "read"))
+		return cmd_read(h, node, o);
+	if (!strcmp(cmd, "inject"))
+		return tool_inject(h, node);
+	if (!strcmp(cmd, "stats"))
+		return cmd_stats(h, node, argc > 2 ? tool_node(h, argv[2]) : -1);
+	if (!strcmp(cmd, "probe") && argc == 4) {
+		peer = tool_node(h, argv[2]);
+		kind = parse_kind(argv[3]);
+		if (peer < 0 || kind < 0)
+			return 2;
+		return cmd_probe(h, node, peer, kind, o);
+	}
+	fputs(usage, stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct host_ep h;
+	struct opts o;
+	int ret;
+
+	if (parse_opts(argc, argv, &o) || optind >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	ret = host_open(&h, o.run_dir, o.as);
+	if (ret) {
+		fprintf(stderr, "tessera-net: cannot join the cluster in %s: %s\n", o.run_dir,
+			strerror(-ret));
+		return 2;
+	}
+	ret = run(&h, argc - optind, argv + optind, &o);
+	host_close(&h);
+	return ret;
+}

@@ -1,0 +1,156 @@
+# The message layer on a real cluster: five QEMU monitors on the fabric, and
+# build/tessera-net joining it from the host. One cluster serves every test in
+# this file (booting it is most of the cost); faults are cleared between tests.
+import re
+import subprocess
+import time
+
+import pytest
+
+from conftest import (BUILD, REPO, Launcher, assert_no_qemu, read_log, tessera,
+                      wait_for)
+
+NODES = ["gmon0", "pmon0", "mmon0", "mmon1", "smon0"]
+TOOL = str(BUILD / "tessera-net")
+
+
+class Cluster:
+    def __init__(self, run):
+        self.run = run
+
+    def net(self, *args, timeout=180):
+        """Run tessera-net against this cluster; returns (exit code, stdout)."""
+        out = subprocess.run([TOOL, "--run-dir", str(self.run), *map(str, args)],
+                             capture_output=True, text=True, timeout=timeout)
+        return out.returncode, out.stdout + out.stderr
+
+    def fault(self, *words):
+        result = tessera("fault", *words, run_dir=self.run, timeout=30)
+        assert result.returncode == 0, result
+        return result.stdout
+
+    def kv(self, *args, **kw):
+        """The key=value pairs a tessera-net command printed (it must succeed)."""
+        code, out = self.net(*args, **kw)
+        assert code == 0, out
+        return dict(re.findall(r"(\w+)=(-?\w+)", out))
+
+    def log(self, name):
+        return read_log(self.run, name)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """The default topology with every node's self-test (and network check) on."""
+    tmp = tmp_path_factory.mktemp("net")
+    topo = (REPO / "scripts" / "cluster.toml").read_text()
+    topo = re.sub(r'^(role = "\w+")$', r"\1\nselftest = true", topo, flags=re.M)
+    (tmp / "net.toml").write_text(topo)
+    run = tmp / "run"
+    launcher = Launcher(tmp / "net.toml", run, tmp)
+    try:
+        launcher.wait_output("cluster ready")
+        c = Cluster(run)
+        wait_for(lambda: all("NETCHECK" in c.log(n) for n in NODES), 120)
+        yield c
+    finally:
+        result = launcher.stop()
+        assert result.returncode == 0, result
+        assert_no_qemu(run)
+
+
+@pytest.fixture
+def run_dir(cluster):
+    """Makes the harness print this cluster's serial logs when a test fails."""
+    yield cluster.run
+    cluster.fault("clear")
+    cluster.fault("heal")
+
+
+def test_every_monitor_pair_completes_rpcs(cluster, run_dir):
+    # Each node echoes every other one at boot: all 20 directed pairs.
+    for name in NODES:
+        assert "TESSERA NETCHECK PASS peers=4" in cluster.log(name), name
+
+
+def test_host_reaches_every_node(cluster, run_dir):
+    for name in NODES:
+        r = cluster.kv("echo", name, "--size", 4096, "--count", 20)
+        assert r["ok"] == "20", (name, r)
+
+
+def test_ten_thousand_rpcs_survive_loss_dup_reorder_corruption(cluster, run_dir):
+    cluster.fault("loss", "0.10")
+    cluster.fault("dup", "0.05")
+    cluster.fault("reorder", "0.05")
+    cluster.fault("corrupt", "0.01")
+    r = cluster.kv("probe", "pmon0", "mmon0", "rpc", "--size", 4096, "--count", 10000,
+                   "--timeout-ms", 10000, timeout=600)
+    assert (r["ok"], r["failed"], r["bad_data"]) == ("10000", "0", "0"), r
+    stats = cluster.kv("stats", "mmon0")     # bad CRCs have no trusted sender
+    assert int(stats["bad_crc"]) > 0 and int(stats["dup"]) > 0, stats
+
+
+def test_link_down_for_two_seconds_loses_nothing(cluster, run_dir):
+    probe = subprocess.Popen([TOOL, "--run-dir", str(cluster.run), "probe", "pmon0",
+                              "mmon0", "rpc", "--size", "4096", "--count", "3000",
+                              "--timeout-ms", "10000"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)
+        cluster.fault("link", "mmon0", "down")
+        time.sleep(2)
+        cluster.fault("link", "mmon0", "up")
+        out, _ = probe.communicate(timeout=300)
+    finally:
+        if probe.poll() is None:
+            probe.kill()
+    r = dict(re.findall(r"(\w+)=(-?\w+)", out))
+    assert (r.get("ok"), r.get("bad_data")) == ("3000", "0"), out
+
+
+def test_partition_is_detected_by_gmon_and_healed(cluster, run_dir):
+    cluster.fault("partition", "gmon0")
+    down = re.compile(r"\[gmon0 net\] node 1 \(pmon0\) down")
+    up = re.compile(r"\[gmon0 net\] node 1 \(pmon0\) up")
+    assert wait_for(lambda: down.search(cluster.log("gmon0")), 20), "no down"
+    cluster.fault("heal")
+    assert wait_for(lambda: up.search(cluster.log("gmon0")), 20), "no up"
+    assert cluster.kv("echo", "gmon0", "--count", 5)["ok"] == "5"
+
+
+def test_malformed_frames_are_counted_and_every_node_keeps_answering(cluster, run_dir):
+    for name in NODES:
+        code, out = cluster.net("inject", name)
+        assert code == 0 and "alive=yes" in out, out
+        stats = cluster.kv("stats", name)
+        for counter in ("truncated", "bad_ethertype", "bad_crc", "bad_version", "bad_type",
+                        "bad_len", "unknown_node", "bad_hdr", "bad_key", "out_of_bounds",
+                        "bad_opcode", "bad_rpc_len"):
+            assert int(stats[counter]) >= 1, (name, counter, stats)
+    for name in NODES:
+        assert "TESSERA PANIC" not in cluster.log(name)
+        assert cluster.kv("echo", name, "--count", 3)["ok"] == "3"
+
+
+def test_one_sided_read_from_the_host(cluster, run_dir):
+    r = cluster.kv("read", "mmon1", "--size", 4096, "--offset", 12288)
+    assert (r["read"], r["bad_bytes"]) == ("4096", "0"), r
+
+
+def test_tshark_decodes_a_capture(cluster, run_dir, tmp_path):
+    pcap = tmp_path / "net.pcap"
+    cluster.fault("pcap", "start", str(pcap))
+    assert cluster.kv("echo", "smon0", "--count", 5)["ok"] == "5"
+    cluster.fault("pcap", "stop")
+    out = subprocess.run(["tshark", "-X", f"lua_script:{REPO}/tools/wireshark/tessera.lua",
+                          "-r", str(pcap), "-T", "fields", "-e", "tessera.type",
+                          "-e", "tessera.msg.kind", "-e", "tessera.msg.opcode",
+                          "-e", "tessera.msg.id", "-e", "tessera.psn"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    rows = [l.split("\t") for l in out.stdout.splitlines()]
+    requests = {r[3] for r in rows if r[:3] == ["1", "1", "1"]}     # DATA RPC_REQ ECHO
+    responses = {r[3] for r in rows if r[:3] == ["1", "2", "1"]}    # DATA RPC_RESP ECHO
+    assert len(requests) >= 5 and requests <= responses, out.stdout
+    assert all(r[4] for r in rows), "every packet shows its sequence number"

@@ -1,0 +1,97 @@
+-- Wireshark/tshark dissector for the Tessera message layer (docs/protocol.md).
+-- Use: tshark -X lua_script:tools/wireshark/tessera.lua -r capture.pcap
+-- Every multi-byte field is little-endian (add_le). Keep the tables in step with
+-- include/net/wire.h.
+
+local tessera = Proto("tessera", "Tessera message layer")
+
+local pkt_types = {
+	[1] = "DATA", [2] = "ACK", [3] = "NAK", [4] = "RESET",
+	[5] = "ECHO_REQ", [6] = "ECHO_REPLY",
+}
+local kinds = {
+	[1] = "RPC_REQ", [2] = "RPC_RESP", [3] = "SEND", [4] = "READ_REQ",
+	[5] = "READ_RESP", [6] = "WRITE_REQ", [7] = "WRITE_RESP", [8] = "HEARTBEAT",
+	[9] = "NODE_DOWN", [10] = "NODE_UP",
+}
+local opcodes = {
+	[1] = "ANY_ECHO", [2] = "ANY_NETINFO", [3] = "ANY_NETSTATS", [4] = "ANY_PROBE",
+}
+local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
+local PKT_HDR, MSG_HDR, DATA = 32, 24, 1
+
+local f = tessera.fields
+f.version = ProtoField.uint8("tessera.version", "Version")
+f.type = ProtoField.uint8("tessera.type", "Type", base.DEC, pkt_types)
+f.flags = ProtoField.uint16("tessera.flags", "Flags", base.HEX)
+f.first = ProtoField.bool("tessera.flags.first", "First fragment", 16, nil, F_FIRST)
+f.last = ProtoField.bool("tessera.flags.last", "Last fragment", 16, nil, F_LAST)
+f.sync = ProtoField.bool("tessera.flags.sync", "Stream start", 16, nil, F_SYNC)
+f.ackf = ProtoField.bool("tessera.flags.ack", "Ack valid", 16, nil, F_ACK)
+f.probe = ProtoField.bool("tessera.flags.probe", "Probe", 16, nil, F_PROBE)
+f.src = ProtoField.uint8("tessera.src", "Source node")
+f.dst = ProtoField.uint8("tessera.dst", "Destination node")
+f.len = ProtoField.uint16("tessera.len", "Payload length")
+f.src_epoch = ProtoField.uint32("tessera.src_epoch", "Source epoch", base.HEX)
+f.dst_epoch = ProtoField.uint32("tessera.dst_epoch", "Destination epoch", base.HEX)
+f.psn = ProtoField.uint32("tessera.psn", "Sequence number")
+f.ack = ProtoField.uint32("tessera.ack", "Cumulative ack")
+f.window = ProtoField.uint16("tessera.window", "Window")
+f.crc = ProtoField.uint32("tessera.crc", "CRC32C", base.HEX)
+f.kind = ProtoField.uint16("tessera.msg.kind", "Message kind", base.DEC, kinds)
+f.opcode = ProtoField.uint16("tessera.msg.opcode", "Opcode", base.DEC, opcodes)
+f.msg_len = ProtoField.uint32("tessera.msg.len", "Message length")
+f.id = ProtoField.uint64("tessera.msg.id", "Message/RPC id")
+f.status = ProtoField.int32("tessera.msg.status", "Status")
+
+-- The message header that opens the first fragment of every message.
+local function dissect_msg(buf, tree)
+	local m = tree:add(tessera, buf(0, MSG_HDR), "Message header")
+	m:add_le(f.kind, buf(0, 2))
+	m:add_le(f.opcode, buf(2, 2))
+	m:add_le(f.msg_len, buf(4, 4))
+	m:add_le(f.id, buf(8, 8))
+	m:add_le(f.status, buf(16, 4))
+	local kind = buf(0, 2):le_uint()
+	local s = " " .. (kinds[kind] or ("kind " .. kind))
+	if kind == 1 or kind == 2 then
+		local op = buf(2, 2):le_uint()
+		s = s .. " " .. (opcodes[op] or ("op " .. op)) .. " id=" .. tostring(buf(8, 8):le_uint64())
+	end
+	return s
+end
+
+function tessera.dissector(buf, pinfo, tree)
+	if buf:len() < PKT_HDR then
+		return 0
+	end
+	pinfo.cols.protocol = "TESSERA"
+	local t = tree:add(tessera, buf(0, PKT_HDR))
+	t:add_le(f.version, buf(0, 1))
+	t:add_le(f.type, buf(1, 1))
+	local fl = t:add_le(f.flags, buf(2, 2))
+	for _, bit in ipairs({ f.first, f.last, f.sync, f.ackf, f.probe }) do
+		fl:add_le(bit, buf(2, 2))
+	end
+	t:add_le(f.src, buf(4, 1))
+	t:add_le(f.dst, buf(5, 1))
+	t:add_le(f.len, buf(6, 2))
+	t:add_le(f.src_epoch, buf(8, 4))
+	t:add_le(f.dst_epoch, buf(12, 4))
+	t:add_le(f.psn, buf(16, 4))
+	t:add_le(f.ack, buf(20, 4))
+	t:add_le(f.window, buf(24, 2))
+	t:add_le(f.crc, buf(28, 4))
+
+	local ptype = buf(1, 1):uint()
+	local flags = buf(2, 2):le_uint()
+	local info = string.format("%s %u->%u psn=%u ack=%u", pkt_types[ptype] or ("type " .. ptype),
+		buf(4, 1):uint(), buf(5, 1):uint(), buf(16, 4):le_uint(), buf(20, 4):le_uint())
+	if ptype == DATA and bit32.band(flags, F_FIRST) ~= 0 and buf:len() >= PKT_HDR + MSG_HDR then
+		info = info .. dissect_msg(buf(PKT_HDR), tree)
+	end
+	pinfo.cols.info = info
+	return buf:len()
+end
+
+DissectorTable.get("ethertype"):add(0x88b5, tessera)
