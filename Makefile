@@ -72,12 +72,13 @@ $(foreach r,$(ROLES),$(eval $(call image,$(r))))
 
 include tests/unit/unit.mk
 include net/fabric/fabric.mk
+include tests/fuzz/fuzz.mk
 include net/host/host.mk
 
 integration-test: deps all iso build/fabric-asan
 	$(PYTEST) -v tests/integration
 
-test: unit-test integration-test
+test: unit-test fuzz-test integration-test
 
 TOPOLOGY ?= scripts/cluster.toml
 run-cluster: deps all iso
@@ -88,5 +89,5 @@ clean:
 
 -include $(shell find build/obj -name '*.d' 2>/dev/null)
 
-bench: deps all iso
+bench: deps all iso build/fabric build/tessera-net
 	$(PYTHON) tests/bench/bench.py

@@ -144,14 +144,22 @@ static int membership_init(const struct node_config *cfg)
 		.hb_timeout_ns = cfg->hb_timeout_ms * NSEC_PER_MSEC,
 	};
 
+	const struct peer *gmon = NULL;
+
 	for (unsigned i = 0; i < cfg->npeers; i++) {
-		if (cfg->peers[i].role == ROLE_GMON) {
-			mp.gmon = cfg->peers[i].id;
-			return memb_init(&memb, &ep, &mp, memb_changed, NULL);
-		}
+		const struct peer *p = &cfg->peers[i];
+
+		if (p->role == ROLE_GMON)
+			gmon = p;
+		if (p->role != ROLE_HOST)	/* host tools come and go unannounced */
+			mp.members[p->id / 8] |= (uint8_t)(1u << (p->id % 8));
 	}
-	pr_warn("no gmon in the cluster map: no membership");
-	return 0;
+	if (!gmon) {
+		pr_warn("no gmon in the cluster map: no membership");
+		return 0;
+	}
+	mp.gmon = gmon->id;
+	return memb_init(&memb, &ep, &mp, memb_changed, NULL);
 }
 
 /* Queue a checked request for a worker; the poller must not block on a handler. */
@@ -576,10 +584,13 @@ int msg_stream(uint8_t peer, const void *buf, size_t len, unsigned count)
 		}
 		spin_unlock(&net_lock);
 		kick();
-		if (err == -ENOMEM)
-			wait_event(&w.wq, w.pending < count / 2 + 1 || w.status);
-		else if (err)
-			return err;
+		if (err == -ENOMEM && w.pending) {
+			unsigned level = w.pending;	/* the queue is full: wait for room */
+
+			wait_event(&w.wq, w.pending < level || w.status);
+		} else if (err) {
+			w.status = err;
+		}
 	}
 	wait_event(&w.wq, w.pending == 0);
 	return w.status;

@@ -25,6 +25,13 @@ bool memb_alive(const struct membership *m, uint8_t node)
 	return bit(m->alive, node);
 }
 
+/* A node gmon tracks: in the map and, if the caller named members, one of them. */
+static bool member(const struct membership *m, unsigned n)
+{
+	return n != m->ep->p.node_id && net_known(m->ep, (uint8_t)n) &&
+	       (m->all_members || bit(m->p.members, (uint8_t)n));
+}
+
 static uint64_t now_ns(struct membership *m)
 {
 	return m->ep->env.now_ns(m->ep->env.ctx);
@@ -52,7 +59,7 @@ static void broadcast(struct membership *m, uint8_t node, bool up)
 	unsigned n;
 
 	for (n = 0; n < NET_NODES; n++)
-		if (n != m->ep->p.node_id && net_known(m->ep, n) && bit(m->alive, n))
+		if (member(m, n) && bit(m->alive, n))
 			send_view(m, n, node, up);
 }
 
@@ -64,7 +71,7 @@ static void take_heartbeat(void *arg, uint8_t peer, const struct net_msg_hdr *h,
 
 	(void)h;
 	(void)payload;
-	if (!m->is_gmon || len != 0) {
+	if (!m->is_gmon || len != 0 || !member(m, peer)) {
 		net_count(m->ep, peer, NET_C_BAD_MEMB);
 		return;
 	}
@@ -98,8 +105,7 @@ static void take_view(void *arg, uint8_t peer, const struct net_msg_hdr *h,
 		return;
 	}
 	for (n = 0; n < NET_NODES; n++)
-		if (n != m->ep->p.node_id && net_known(m->ep, n) &&
-		    bit(c.alive, n) != bit(m->alive, n))
+		if (member(m, n) && bit(c.alive, n) != bit(m->alive, n))
 			view_set(m, n, bit(c.alive, n));
 }
 
@@ -112,7 +118,7 @@ static uint64_t gmon_poll(struct membership *m, uint64_t now)
 	for (n = 0; n < NET_NODES; n++) {
 		uint64_t due = m->heard_ns[n] + m->p.hb_timeout_ns;
 
-		if (n == m->ep->p.node_id || !net_known(m->ep, n) || !bit(m->alive, n))
+		if (!member(m, n) || !bit(m->alive, n))
 			continue;
 		if (now >= due) {
 			view_set(m, n, false);
@@ -164,8 +170,12 @@ int memb_init(struct membership *m, struct net_endpoint *ep, const struct memb_p
 	m->is_gmon = p->gmon == ep->p.node_id;
 	m->changed = changed;
 	m->arg = arg;
+	m->all_members = true;
+	for (n = 0; n < NET_NODES / 8; n++)
+		if (p->members[n])
+			m->all_members = false;
 	for (n = 0; n < NET_NODES; n++) {
-		if (n == ep->p.node_id || net_known(ep, n))
+		if (n == ep->p.node_id || member(m, n))
 			set_bit(m->alive, n, true);
 		m->heard_ns[n] = now;
 	}

@@ -18,6 +18,7 @@ struct memb_params {
 	uint8_t gmon;			/* the node id that tracks everyone */
 	uint64_t hb_interval_ns;	/* between heartbeats */
 	uint64_t hb_timeout_ns;		/* gmon: silence this long means dead */
+	uint8_t members[NET_NODES / 8];	/* nodes that heartbeat; all zero: the whole map */
 };
 
 /* One per endpoint; guarded by the endpoint's serialization. */
@@ -26,6 +27,7 @@ struct membership {
 	struct net_module mod;
 	struct memb_params p;
 	bool is_gmon;
+	bool all_members;		/* p.members is empty: every node in the map */
 	uint8_t alive[NET_NODES / 8];	/* the view: bit n set, node n alive */
 	uint64_t next_hb_ns;		/* not gmon: when the next heartbeat goes */
 	uint64_t heard_ns[NET_NODES];	/* gmon: last heartbeat from each node */

@@ -201,9 +201,14 @@ void fuzz_setup(struct fuzz *f, uint8_t scenario)
 	must(memb_init(&f->memb, &f->ep, &mp, NULL, NULL), "membership");
 	f->region = malloc(FUZZ_REGION);
 	f->readbuf = malloc(FUZZ_READ_LEN);
+	f->recvbuf = malloc(FUZZ_RECV_LEN);
 	memset(f->region, 0x5a, FUZZ_REGION);
 	must(verbs_reg_mr(&f->v, f->region, FUZZ_REGION, VERBS_READ | VERBS_WRITE, &f->key),
 	     "region");
+	must(verbs_reg_mr(&f->v, f->region, FUZZ_REGION / 2, VERBS_READ, &f->ro_key),
+	     "read-only region");
+	must(verbs_post(&f->v, &f->cq, VERBS_OP_RECV, &(struct verbs_wr){
+		.wr_id = 3, .buf = f->recvbuf, .len = FUZZ_RECV_LEN }), "receive");
 	if (scenario & FUZZ_S_RX_STATE)
 		rx_state(f);
 	if (scenario & FUZZ_S_TX_STATE)
@@ -272,6 +277,7 @@ void fuzz_teardown(struct fuzz *f)
 	net_fini(&f->ep);
 	free(f->region);
 	free(f->readbuf);
+	free(f->recvbuf);
 	if (f->allocs) {
 		fprintf(stderr, "fuzz: %ld allocations leaked through the env\n", f->allocs);
 		abort();

@@ -18,6 +18,7 @@
 #define FUZZ_EPOCH 0xa1a1a1a1u
 #define FUZZ_REGION 4096
 #define FUZZ_READ_LEN 100
+#define FUZZ_RECV_LEN 32
 
 /* Scenario byte: the first byte of every input. */
 #define FUZZ_S_GMON 0x01	/* we are gmon (else node 2 is) */
@@ -46,7 +47,9 @@ struct fuzz {
 	struct membership memb;
 	uint8_t *region;		/* FUZZ_REGION bytes, registered READ|WRITE */
 	uint8_t *readbuf;		/* FUZZ_READ_LEN bytes, a pending READ's target */
+	uint8_t *recvbuf;		/* FUZZ_RECV_LEN bytes, a posted receive */
 	uint32_t key;
+	uint32_t ro_key;		/* the first FUZZ_REGION / 2 bytes again, READ only */
 	uint32_t rx_base;		/* node 2's stream: SYNC psn */
 	uint32_t rx_next;		/* node 2's next psn after the scenario's frames */
 	uint32_t tx_next;		/* our next psn to node 2 */

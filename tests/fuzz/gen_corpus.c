@@ -66,6 +66,8 @@ static void seeds_fresh(void)
 
 	begin(0);
 	msg_record(0x10, NET_F_SYNC, psn, NET_SEND, 0, 1, 0, "a send", 6);
+	msg_record(0x10, 0, psn + 1, NET_SEND, 0, 2, 0, "a send longer than the receive", 30);
+	msg_record(0x10, 0, psn + 2, NET_SEND, 0, 3, 0, "a send much longer than the receive", 35);
 	end("send");
 	begin(0);
 	msg_record(0x10, NET_F_SYNC, psn, NET_RPC_REQ, ANY_ECHO, 2, 0, "echo me", 7);
@@ -80,6 +82,9 @@ static void seeds_fresh(void)
 	w.key = f.key;
 	memcpy(wr, &w, sizeof(w));
 	msg_record(0x1f, NET_F_SYNC, psn, NET_WRITE_REQ, 0, 6, 0, wr, sizeof(wr));
+	w.key = f.ro_key;
+	memcpy(wr, &w, sizeof(w));
+	msg_record(0x1f, 0, psn + 1, NET_WRITE_REQ, 0, 7, 0, wr, sizeof(wr));
 	end("write_req");
 	begin(FUZZ_S_GMON);
 	msg_record(0x10, NET_F_SYNC, psn, NET_HEARTBEAT, 0, 7, 0, NULL, 0);

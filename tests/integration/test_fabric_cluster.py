@@ -43,7 +43,8 @@ def assert_no_fabric(run_dir):
 def test_smoke_boot_starts_and_stops_the_fabric(run_dir):
     """Before: the default topology; stale sockets in run/fabric from a
     dead cluster. After `up --smoke`: exit 0, every node ready, the fabric
-    had one port per node and exited 0 on SIGTERM; nothing left running."""
+    had one port per node and host entry and exited 0 on SIGTERM; nothing
+    left running."""
     (run_dir / "fabric").mkdir(parents=True)
     for stale in ("control.sock", "gmon0.sock", "pmon0.peer.sock"):
         (run_dir / "fabric" / stale).write_text("stale")
@@ -53,7 +54,7 @@ def test_smoke_boot_starts_and_stops_the_fabric(run_dir):
     log = (run_dir / "fabric.log").read_text()
     for name, mac in node_macs().items():
         assert f"[fabric] port {name}: mac {mac}," in log, log
-    assert "[fabric] ready: 5 ports" in log, log
+    assert "[fabric] ready: 9 ports" in log, log     # 5 nodes, 4 host entries
     assert log.endswith("[fabric] SIGTERM: stopping\n[fabric] exit 0\n"), log
     assert not (run_dir / "fabric" / "control.sock").exists()
     for name in node_macs():
@@ -85,12 +86,13 @@ def test_fault_drives_the_fabric_of_a_running_cluster(launcher, run_dir,
     assert res.returncode == 0, res
     rows = [dict(w.split("=", 1) for w in l.split())
             for l in res.stdout.splitlines()[:-1]]
-    assert {r["port"]: r["mac"] for r in rows} == macs
-    assert res.stdout.splitlines()[-1] == "ok 5 ports"
+    hosts = {f"host{i}": "52:54:00:7e:01:%02x" % i for i in range(4)}
+    assert {r["port"]: r["mac"] for r in rows} == {**macs, **hosts}
+    assert res.stdout.splitlines()[-1] == "ok 9 ports"
 
-    assert fault(run_dir, "port", "add", "host0",
+    assert fault(run_dir, "port", "add", "visitor",
                  "02:00:00:00:01:00").returncode == 0
-    host = Endpoint(run_dir / "fabric", "host0", "02:00:00:00:01:00")
+    host = Endpoint(run_dir / "fabric", "visitor", "02:00:00:00:01:00")
     assert fault(run_dir, "zero").returncode == 0
     host.send(bytes.fromhex("ffffffffffff020000000100") + b"\x88\xb5"
               + bytes(9000))

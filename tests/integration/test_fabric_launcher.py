@@ -13,7 +13,7 @@ def default_cluster():
                          "scripts/cluster.toml")
 
 
-def test_fabric_command_line_has_one_port_per_node():
+def test_fabric_command_line_has_one_port_per_node_and_host_entry():
     c = default_cluster()
     assert fabric.argv("/b", "/r", c) == [
         "/b/fabric", "--dir", "/r/fabric", "--seed", "1",
@@ -21,7 +21,11 @@ def test_fabric_command_line_has_one_port_per_node():
         "--port", "pmon0=52:54:00:7e:00:01",
         "--port", "mmon0=52:54:00:7e:00:02",
         "--port", "mmon1=52:54:00:7e:00:03",
-        "--port", "smon0=52:54:00:7e:00:04"]
+        "--port", "smon0=52:54:00:7e:00:04",
+        "--port", "host0=52:54:00:7e:01:00",
+        "--port", "host1=52:54:00:7e:01:01",
+        "--port", "host2=52:54:00:7e:01:02",
+        "--port", "host3=52:54:00:7e:01:03"]
 
 
 def test_seed_comes_from_the_topology(tmp_path):

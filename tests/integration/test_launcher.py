@@ -20,16 +20,22 @@ def test_default_topology_ids_follow_file_order(cluster):
 
 
 def test_node_config_text(cluster):
-    """pmon0 of the default topology: identity, then one peer line per
-    node including itself; selftest/test_fault lines only when set."""
+    """pmon0 of the default topology: identity, the heartbeat timeout, then
+    one peer line per node (itself included) and per host entry;
+    selftest/test_fault lines only when set."""
     assert nodecfg.render(cluster, cluster.nodes[1]) == (
         "# pmon0: written by scripts/tessera from cluster.toml\n"
         "name=pmon0\nid=1\nrole=pmon\nmac=52:54:00:7e:00:01\nloglevel=info\n"
+        "hb_timeout_ms=2000\n"
         "peer=0 gmon0 gmon 52:54:00:7e:00:00\n"
         "peer=1 pmon0 pmon 52:54:00:7e:00:01\n"
         "peer=2 mmon0 mmon 52:54:00:7e:00:02\n"
         "peer=3 mmon1 mmon 52:54:00:7e:00:03\n"
-        "peer=4 smon0 smon 52:54:00:7e:00:04\n")
+        "peer=4 smon0 smon 52:54:00:7e:00:04\n"
+        "peer=240 host0 host 52:54:00:7e:01:00\n"
+        "peer=241 host1 host 52:54:00:7e:01:01\n"
+        "peer=242 host2 host 52:54:00:7e:01:02\n"
+        "peer=243 host3 host 52:54:00:7e:01:03\n")
 
 
 def test_node_config_optional_lines(tmp_path):

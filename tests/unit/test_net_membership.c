@@ -91,6 +91,43 @@ static void memb_heartbeats_keep_everyone_alive(void)
 	stop();
 }
 
+/*
+ * Node 4 stands for a host entry: in the map, but it runs no membership and is not
+ * a member. Before: members {1, 2, 3}. After 10 s: nobody saw node 4 change, and a
+ * heartbeat it forges is refused and counted.
+ */
+static void memb_ignores_nodes_outside_the_members(void)
+{
+	struct memb_params mp = { .gmon = GMON, .hb_interval_ns = HB, .hb_timeout_ns = TIMEOUT };
+	struct net_msg_hdr hb = { .kind = NET_HEARTBEAT };
+	struct net_params p;
+	uint64_t refused;
+	unsigned i;
+
+	sim_init(&sim, 3);
+	memset(nodes, 0, sizeof(nodes));
+	memset(changes, 0, sizeof(changes));
+	mp.members[0] = (1u << 1) | (1u << 2) | (1u << 3);
+	for (i = 1; i <= NODES; i++) {
+		sim_params(&p, (uint8_t)i, 0x1000 + i, 9000);
+		CHECK(sim_node_start(&sim, &nodes[i], (uint8_t)i, &p) == 0);
+	}
+	for (i = 1; i < NODES; i++)
+		CHECK(memb_init(&memb[i], &nodes[i].ep, &mp, changed, (void *)(uintptr_t)i) == 0);
+	sim_advance(&sim, 10 * SIM_SEC);
+	CHECK(total_changes() == 0);
+	CHECK(!memb_alive(&memb[GMON], 4));
+	refused = nodes[GMON].ep.stats.c[NET_C_BAD_MEMB];
+	CHECK(net_send(&nodes[4].ep, GMON, &hb, NULL, 0, NULL, NULL) == 0);
+	sim_advance(&sim, SIM_SEC);
+	CHECK(nodes[GMON].ep.stats.c[NET_C_BAD_MEMB] == refused + 1);
+	CHECK(total_changes() == 0);
+	for (i = 1; i < NODES; i++)
+		memb_fini(&memb[i]);
+	sim_fini(&sim);
+	CHECK(sim.allocs == 0);
+}
+
 /* Node 3 falls silent: dead after the timeout, not before; the live nodes are told. */
 static void memb_silent_node_is_declared_dead_and_everyone_told(void)
 {
@@ -210,6 +247,7 @@ static const struct unit_test tests[] = {
 	TEST(memb_rejoining_node_learns_what_it_missed),
 	TEST(memb_restarted_node_gets_gmons_view),
 	TEST(memb_refuses_bad_membership_messages),
+	TEST(memb_ignores_nodes_outside_the_members),
 	TEST(memb_init_validates),
 };
 

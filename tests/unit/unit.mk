@@ -7,13 +7,14 @@ HOSTCC ?= cc
 UNIT_DIR := build/unit
 UNIT_CFLAGS := -std=gnu11 -g -O1 -Wall -Wextra -Werror -Iinclude \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_TESTS := buddy slab config vsprintf
+UNIT_TESTS := buddy slab config vsprintf crc32c
 
 # The portable sources each test links with.
 UNIT_SRCS_buddy := kernel/buddy.c
 UNIT_SRCS_slab := kernel/slab.c kernel/buddy.c
 UNIT_SRCS_config := kernel/config.c kernel/vsprintf.c
 UNIT_SRCS_vsprintf := kernel/vsprintf.c
+UNIT_SRCS_crc32c := arch/x86/crc32c.c net/wire.c
 
 # The message layer: every test links all of net/ (not net/fabric/ or net/host/)
 # and the simulated fabric.
