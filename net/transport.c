@@ -147,21 +147,10 @@ out_free_qp:
 static void emit(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch, uint8_t type,
 		 uint16_t flags, uint32_t psn, const void *payload, size_t len)
 {
-	struct net_eth_hdr *e = (struct net_eth_hdr *)ep->frame;
-	struct net_pkt_hdr *h = (struct net_pkt_hdr *)(e + 1);
+	struct net_pkt_hdr *h = wire_headers(ep->frame, ep->macs[qp->peer], ep->p.mac, type,
+					     (uint8_t)flags, ep->p.node_id, qp->peer, (uint16_t)len);
 	size_t flen = NET_HDRS + len;
 
-	memcpy(e->dst, ep->macs[qp->peer], 6);
-	memcpy(e->src, ep->p.mac, 6);
-	e->type[0] = NET_ETHERTYPE >> 8;
-	e->type[1] = NET_ETHERTYPE & 0xff;
-	memset(h, 0, sizeof(*h));
-	h->version = NET_VERSION;
-	h->type = type;
-	h->flags = flags;
-	h->src = ep->p.node_id;
-	h->dst = qp->peer;
-	h->len = (uint16_t)len;
 	h->src_epoch = ep->p.epoch;
 	h->dst_epoch = dst_epoch;
 	h->psn = psn;
@@ -183,7 +172,7 @@ static void emit(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch,
 	}
 	if (len)
 		memcpy(h + 1, payload, len);
-	wire_seal(e, ep->env.crc32c);
+	wire_seal(ep->frame, ep->env.crc32c);
 	qp_count(ep, qp, NET_C_FRAMES_OUT);
 	ep->stats.c[NET_C_BYTES_OUT] += flen;
 	qp->stats.c[NET_C_BYTES_OUT] += flen;

@@ -160,6 +160,30 @@ bool wire_check(const void *frame, size_t len, net_crc_fn crc, unsigned *why)
 }
 
 /*
+ * Fill in the Ethernet header and a zeroed packet header with the fields every
+ * packet needs; the caller sets the rest (epochs, psn, ack...) and the CRC.
+ */
+struct net_pkt_hdr *wire_headers(void *frame, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+				 uint8_t type, uint8_t flags, uint8_t src, uint8_t dst, uint16_t len)
+{
+	struct net_eth_hdr *e = frame;
+	struct net_pkt_hdr *h = (struct net_pkt_hdr *)(e + 1);
+
+	memcpy(e->dst, dst_mac, 6);
+	memcpy(e->src, src_mac, 6);
+	e->type[0] = NET_ETHERTYPE >> 8;
+	e->type[1] = NET_ETHERTYPE & 0xff;
+	memset(h, 0, sizeof(*h));
+	h->version = NET_VERSION;
+	h->type = type;
+	h->flags = flags;
+	h->src = src;
+	h->dst = dst;
+	h->len = len;
+	return h;
+}
+
+/*
  * Build the headers of a raw echo request carrying len payload bytes (which the
  * caller fills in after NET_HDRS). Returns the frame length, 0 if it does not fit.
  */
@@ -167,21 +191,12 @@ size_t wire_echo_build(void *frame, size_t size, const uint8_t dst_mac[6],
 		       const uint8_t src_mac[6], uint8_t src, uint8_t dst, uint32_t seq,
 		       size_t len)
 {
-	struct net_eth_hdr *e = frame;
-	struct net_pkt_hdr *h = (struct net_pkt_hdr *)(e + 1);
+	struct net_pkt_hdr *h;
+
 
 	if (len > NET_MTU_MAX - sizeof(*h) || size < NET_HDRS + len)
 		return 0;
-	memcpy(e->dst, dst_mac, 6);
-	memcpy(e->src, src_mac, 6);
-	e->type[0] = NET_ETHERTYPE >> 8;
-	e->type[1] = NET_ETHERTYPE & 0xff;
-	memset(h, 0, sizeof(*h));
-	h->version = NET_VERSION;
-	h->type = NET_PKT_ECHO_REQ;
-	h->src = src;
-	h->dst = dst;
-	h->len = (uint16_t)len;
+	h = wire_headers(frame, dst_mac, src_mac, NET_PKT_ECHO_REQ, 0, src, dst, (uint16_t)len);
 	h->psn = seq;
 	return NET_HDRS + len;
 }

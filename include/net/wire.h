@@ -151,6 +151,8 @@ _Static_assert(sizeof(struct net_node_change) == 40, "node change");
 typedef uint32_t (*net_crc_fn)(uint32_t crc, const void *p, size_t n);
 uint32_t crc32c(uint32_t crc, const void *p, size_t n);
 
+struct net_pkt_hdr *wire_headers(void *frame, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+				 uint8_t type, uint8_t flags, uint8_t src, uint8_t dst, uint16_t len);
 void wire_seal(void *frame, net_crc_fn crc);
 bool wire_check(const void *frame, size_t len, net_crc_fn crc, unsigned *why);
 

@@ -26,18 +26,14 @@ static size_t build(struct host_ep *h, const struct host_peer *to, enum mangle h
 		    uint8_t *frame)
 {
 	struct net_eth_hdr *e = (struct net_eth_hdr *)frame;
-	struct net_pkt_hdr *p = (struct net_pkt_hdr *)(e + 1);
 	size_t len = NET_HDRS + 16;
+	struct net_pkt_hdr *p;
 
 	memset(frame, 0, len);
-	memcpy(e->dst, to->mac, 6);
-	memcpy(e->src, h->self->mac, 6);
-	e->type[0] = NET_ETHERTYPE >> 8;
-	e->type[1] = NET_ETHERTYPE & 0xff;
-	*p = (struct net_pkt_hdr){ .version = NET_VERSION, .type = NET_PKT_DATA,
-				   .flags = NET_F_FIRST | NET_F_LAST | NET_F_SYNC,
-				   .src = h->self->id, .dst = to->id, .len = 16,
-				   .src_epoch = 0x5eed, .psn = 1 };
+	p = wire_headers(frame, to->mac, h->self->mac, NET_PKT_DATA,
+			 NET_F_FIRST | NET_F_LAST | NET_F_SYNC, h->self->id, to->id, 16);
+	p->src_epoch = 0x5eed;
+	p->psn = 1;
 	if (how == M_VERSION)
 		p->version = 9;
 	if (how == M_TYPE)

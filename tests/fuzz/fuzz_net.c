@@ -86,20 +86,13 @@ static void ignore_rpc(void *arg, int status, const void *resp, size_t len)
 size_t fuzz_build(uint8_t *buf, uint8_t src, uint8_t type, uint16_t flags, uint32_t psn,
 		  uint32_t ack, const void *payload, size_t len)
 {
-	struct net_eth_hdr *e = (struct net_eth_hdr *)buf;
-	struct net_pkt_hdr *h = (struct net_pkt_hdr *)(e + 1);
+	uint8_t dst_mac[6], src_mac[6];
+	struct net_pkt_hdr *h;
 
-	fuzz_mac(FUZZ_SELF, e->dst);
-	fuzz_mac(src, e->src);
-	e->type[0] = NET_ETHERTYPE >> 8;
-	e->type[1] = NET_ETHERTYPE & 0xff;
-	memset(h, 0, sizeof(*h));
-	h->version = NET_VERSION;
-	h->type = type;
-	h->flags = flags;
-	h->src = src;
-	h->dst = FUZZ_SELF;
-	h->len = (uint16_t)len;
+	fuzz_mac(FUZZ_SELF, dst_mac);
+	fuzz_mac(src, src_mac);
+	h = wire_headers(buf, dst_mac, src_mac, type, (uint8_t)flags, src, FUZZ_SELF,
+			 (uint16_t)len);
 	h->src_epoch = fuzz_epoch(src);
 	h->dst_epoch = FUZZ_EPOCH;
 	h->psn = psn;

@@ -377,20 +377,12 @@ size_t sim_frame(void *buf, uint8_t src, uint8_t dst, uint32_t src_epoch, uint32
 		 uint8_t type, uint16_t flags, uint32_t psn, uint32_t ack, const void *payload,
 		 size_t len)
 {
-	struct net_eth_hdr *e = buf;
-	struct net_pkt_hdr *h = (struct net_pkt_hdr *)(e + 1);
+	uint8_t dst_mac[6], src_mac[6];
+	struct net_pkt_hdr *h;
 
-	sim_mac(dst, e->dst);
-	sim_mac(src, e->src);
-	e->type[0] = NET_ETHERTYPE >> 8;
-	e->type[1] = NET_ETHERTYPE & 0xff;
-	memset(h, 0, sizeof(*h));
-	h->version = NET_VERSION;
-	h->type = type;
-	h->flags = flags;
-	h->src = src;
-	h->dst = dst;
-	h->len = (uint16_t)len;
+	sim_mac(dst, dst_mac);
+	sim_mac(src, src_mac);
+	h = wire_headers(buf, dst_mac, src_mac, type, (uint8_t)flags, src, dst, (uint16_t)len);
 	h->src_epoch = src_epoch;
 	h->dst_epoch = dst_epoch;
 	h->psn = psn;
