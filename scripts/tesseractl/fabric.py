@@ -35,15 +35,16 @@ def argv(build_dir, run_dir, cluster):
     return cmd
 
 
-def nic_args(node):
-    """QEMU's NIC for a node: virtio-net on a unix dgram netdev. The socket
-    paths are relative: QEMU runs in <run>/fabric (sun_path is short)."""
+def nic_args(node, mtu):
+    """QEMU's NIC for a node: virtio-net on a unix dgram netdev, offering the
+    cluster's MTU to the driver. The socket paths are relative: QEMU runs in
+    <run>/fabric (sun_path is short)."""
     return [
         "-netdev", f"dgram,id=n0,local.type=unix,"
         f"local.path={node.name}.peer.sock,remote.type=unix,"
         f"remote.path={node.name}.sock",
         "-device", f"virtio-net-pci,netdev=n0,mac={node.mac},"
-        "disable-legacy=on,host_mtu=9000",
+        f"disable-legacy=on,host_mtu={mtu}",
     ]
 
 

@@ -41,6 +41,7 @@ CLUSTER_KEYS = {
     "boot_timeout": Key("number", 60, lo=1, hi=3600),
     "seed": Key("int", 1, lo=0, hi=2**63 - 1),
     "hb_timeout_ms": Key("int", 2000, lo=100, hi=600000),
+    "mtu": Key("int", 9000, lo=576, hi=9000),
 }
 
 NODE_KEYS = {
@@ -91,6 +92,7 @@ class Cluster:
     boot_timeout: float
     seed: int                   # the fabric's --seed
     hb_timeout_ms: int          # gmon declares a silent node dead after this
+    mtu: int                    # bytes after the Ethernet header, every NIC
     nodes: tuple
 
     def roles(self):
@@ -133,7 +135,8 @@ def parse(data, shown):
     settings = check_table(f"{shown}: [cluster]", cluster, CLUSTER_KEYS)
     nodes = parse_nodes(shown, data.get("node", []))
     return Cluster(shown, settings["accel"], settings["boot_timeout"],
-                   settings["seed"], settings["hb_timeout_ms"], nodes)
+                   settings["seed"], settings["hb_timeout_ms"], settings["mtu"],
+                   nodes)
 
 
 def parse_nodes(shown, raw):

@@ -53,7 +53,7 @@ class Vm:
         open(self.log_path, "wb").close()
         self.log = watch.LogFollower(self.log_path)
         cmd = qemu.argv(self.node, accel, iso, self.base + ".cfg",
-                        self.log_path) + fabric.nic_args(self.node)
+                        self.log_path) + fabric.nic_args(self.node, cluster.mtu)
         self.started = time.monotonic()
         self.proc = qemu.spawn(cmd, self.err_path, cwd=fabric_dir)
         with open(self.base + ".pid", "w") as f:

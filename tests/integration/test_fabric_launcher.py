@@ -37,9 +37,12 @@ def test_seed_comes_from_the_topology(tmp_path):
 
 
 def test_nic_is_virtio_net_on_the_nodes_port():
-    """Relative socket paths: QEMU runs in <run>/fabric."""
-    node = default_cluster().nodes[1]
-    assert fabric.nic_args(node) == [
+    """Relative socket paths: QEMU runs in <run>/fabric; the MTU is the
+    cluster's (9000 by default)."""
+    c = default_cluster()
+    node = c.nodes[1]
+    assert c.mtu == 9000
+    assert fabric.nic_args(node, c.mtu) == [
         "-netdev", "dgram,id=n0,local.type=unix,local.path=pmon0.peer.sock,"
         "remote.type=unix,remote.path=pmon0.sock",
         "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:7e:00:01,"

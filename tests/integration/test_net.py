@@ -154,3 +154,20 @@ def test_tshark_decodes_a_capture(cluster, run_dir, tmp_path):
     responses = {r[3] for r in rows if r[:3] == ["1", "2", "1"]}    # DATA RPC_RESP ECHO
     assert len(requests) >= 5 and requests <= responses, out.stdout
     assert all(r[4] for r in rows), "every packet shows its sequence number"
+
+
+def test_small_mtu_fragments_and_still_delivers(tmp_path, launcher):
+    # At MTU 1500 a 4 KiB RPC, READ or message spans three frames each way.
+    topo = tmp_path / "mtu.toml"
+    topo.write_text('[cluster]\nmtu = 1500\n\n[[node]]\nname = "gmon0"\nrole = "gmon"\n\n'
+                    '[[node]]\nname = "mmon0"\nrole = "mmon"\n')
+    run = tmp_path / "run"
+    up = launcher(topo, run)
+    up.wait_output("cluster ready")
+    c = Cluster(run)
+    assert "NIC 52:54:00:7e:00:01 mtu 1500" in c.log("mmon0")
+    for kind in ("rpc", "read", "stream"):
+        r = c.kv("probe", "gmon0", "mmon0", kind, "--size", 4096, "--count", 200)
+        assert (r["ok"], r["bad_data"]) == ("200", "0"), (kind, r)
+    assert up.stop().returncode == 0
+    assert_no_qemu(run)
