@@ -172,9 +172,10 @@ def ready_re(role, node_id):
     return re.compile(rf"TESSERA READY role={role} node={node_id}(?!\d)")
 
 
-def qemu_pids(run_dir):
-    """Live QEMU processes whose command line mentions run_dir. Zombies have
-    an empty cmdline, so a killed but unreaped QEMU does not count."""
+def pids_of(program, run_dir):
+    """Live processes of program (a basename prefix) whose command line
+    mentions run_dir. Zombies have an empty cmdline, so a killed but unreaped
+    process does not count."""
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -184,10 +185,14 @@ def qemu_pids(run_dir):
                 argv = f.read().split(b"\0")
         except OSError:
             continue
-        if (os.path.basename(argv[0]).startswith(b"qemu-system")
+        if (os.path.basename(argv[0]).startswith(program)
                 and any(os.fsencode(str(run_dir)) in a for a in argv)):
             pids.append(int(entry))
     return pids
+
+
+def qemu_pids(run_dir):
+    return pids_of(b"qemu-system", run_dir)
 
 
 def wait_for(predicate, timeout, step=0.1):
@@ -419,17 +424,4 @@ def fabric():
 
 
 def fabric_pids(run_dir):
-    """Live fabric processes whose command line mentions run_dir."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        if (os.path.basename(argv[0]).startswith(b"fabric")
-                and any(os.fsencode(str(run_dir)) in a for a in argv)):
-            pids.append(int(entry))
-    return pids
+    return pids_of(b"fabric", run_dir)
