@@ -14,7 +14,7 @@ static struct kheap heap;
 static void *src_alloc(void *ctx, unsigned order)
 {
 	(void)ctx;
-	return page_alloc(order);
+	return page_alloc_dirty(order);	/* kmalloc memory is uninitialized; kzalloc zeroes */
 }
 
 static void src_free(void *ctx, void *p)

@@ -73,7 +73,7 @@ void page_alloc_init(const struct boot_info *bi)
 		total_pages * PAGE_SIZE >> 20, (early_next - LOW_LIMIT) >> 10);
 }
 
-void *page_alloc(unsigned order)
+void *page_alloc_dirty(unsigned order)
 {
 	unsigned long flags;
 	void *p;
@@ -83,6 +83,13 @@ void *page_alloc(unsigned order)
 	flags = spin_lock_irqsave(&zone_lock);
 	p = buddy_alloc(&zone, order);
 	spin_unlock_irqrestore(&zone_lock, flags);
+	return p;
+}
+
+void *page_alloc(unsigned order)
+{
+	void *p = page_alloc_dirty(order);
+
 	return p ? memset(p, 0, PAGE_SIZE << order) : NULL;
 }
 

@@ -17,6 +17,8 @@ void page_alloc_init(const struct boot_info *bi);
 
 /* 2^order contiguous pages, zeroed, as a direct-map address; NULL when out of memory. */
 void *page_alloc(unsigned order);
+/* The same, not zeroed: for callers that overwrite every byte (kmalloc). */
+void *page_alloc_dirty(unsigned order);
 void page_free(void *p);
 unsigned page_order(void *p);
 size_t page_free_count(void);
