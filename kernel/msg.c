@@ -4,7 +4,7 @@
  * raw echo on the spot), runs its timers, and after activity keeps polling for a
  * short window before going back to sleep on the receive interrupt. RPC requests
  * run on worker threads, except the few that never block, served in the poller.
- * One lock (net_lock) serializes every call into net/.
+ * One lock (msg_lock) serializes every call into net/.
  */
 #define LOG_SUBSYS "net"
 #include <stdarg.h>
@@ -23,6 +23,7 @@
 #include "net/probe.h"
 #include "net/transport.h"
 #include "net/verbs.h"
+#include "msg_internal.h"
 
 #define POLL_MIN_NS	(20 * NSEC_PER_USEC)
 #define POLL_MAX_NS	(400 * NSEC_PER_USEC)
@@ -40,31 +41,21 @@ struct rpc_job {
 	uint8_t payload[];
 };
 
-static struct spinlock net_lock = SPINLOCK_INIT("net");	/* ep, client, server, verbs */
-static struct net_endpoint ep;
-static struct rpc_client client;
+struct spinlock msg_lock = SPINLOCK_INIT("net");	/* every call into net/ */
+struct net_endpoint msg_ep;
+struct rpc_client msg_client;
 static struct rpc_server server;
-static struct verbs verbs;
+struct verbs msg_verbs;
 static struct membership memb;
 static const struct node_config *node_cfg;
 static struct thread *poller;
 static volatile bool kicked;		/* work for the poller that no frame announces */
 
-/* The one raw echo in flight (msg_raw_echo callers take raw_mutex first). */
-static struct {
-	struct wait_queue wq;
-	volatile bool waiting, answered;
-	uint8_t peer;
-	uint32_t seq;
-	size_t len;
-	uint8_t *frame;			/* NET_HDRS + NET_MTU_MAX bytes */
-} raw;
-
 static struct spinlock job_lock = SPINLOCK_INIT("rpc jobs");	/* jobs */
 static struct list_head jobs = LIST_HEAD_INIT(jobs);
 static struct wait_queue job_wq;
 
-/* Handlers that neither block nor take net_lock, so the poller may run them itself. */
+/* Handlers that neither block nor take msg_lock, so the poller may run them itself. */
 static const bool serve_inline[NET_OPCODE_MAX] = {
 	[ANY_ECHO] = true,
 	[ANY_NETINFO] = true,
@@ -159,7 +150,7 @@ static int membership_init(const struct node_config *cfg)
 		return 0;
 	}
 	mp.gmon = gmon->id;
-	return memb_init(&memb, &ep, &mp, memb_changed, NULL);
+	return memb_init(&memb, &msg_ep, &mp, memb_changed, NULL);
 }
 
 /* Queue a checked request for a worker; the poller must not block on a handler. */
@@ -168,7 +159,7 @@ static void queue_job(uint8_t peer, const struct net_msg_hdr *m, const void *pay
 	struct rpc_job *job = kmalloc(sizeof(*job) + len);
 
 	if (!job) {
-		rpc_reply(&ep, peer, m, -ENOMEM, NULL);
+		rpc_reply(&msg_ep, peer, m, -ENOMEM, NULL);
 		return;
 	}
 	job->peer = peer;
@@ -181,7 +172,7 @@ static void queue_job(uint8_t peer, const struct net_msg_hdr *m, const void *pay
 	wake_up_all(&job_wq);
 }
 
-/* In-order messages no net/ module consumed: here, RPC requests. Under net_lock. */
+/* In-order messages no net/ module consumed: here, RPC requests. Under msg_lock. */
 static void env_deliver(void *ctx, uint8_t peer, const struct net_msg_hdr *m,
 			const void *payload, size_t len)
 {
@@ -189,13 +180,13 @@ static void env_deliver(void *ctx, uint8_t peer, const struct net_msg_hdr *m,
 	if (m->kind == NET_SEND)
 		return;		/* two-sided sends have no consumer yet but the stream probe */
 	if (m->kind != NET_RPC_REQ) {
-		net_count(&ep, peer, NET_C_BAD_REQ);
+		net_count(&msg_ep, peer, NET_C_BAD_REQ);
 		return;
 	}
 	if (rpc_check(&server, peer, m, len))
 		return;
 	if (m->opcode < NET_OPCODE_MAX && serve_inline[m->opcode])
-		rpc_reply(&ep, peer, m, rpc_handle(&server, peer, m, payload, len, server.resp,
+		rpc_reply(&msg_ep, peer, m, rpc_handle(&server, peer, m, payload, len, server.resp,
 						   NET_MSG_MAX), server.resp);
 	else
 		queue_job(peer, m, payload, len);
@@ -211,8 +202,7 @@ static struct net_env env = {
 	.log = env_log,
 };
 
-/* Wake the poller: a send or call changed what its timers must cover. */
-static void kick(void)
+void msg_kick(void)
 {
 	kicked = true;
 	thread_wake(poller);
@@ -225,29 +215,12 @@ static void rx_irq(void *arg)
 		thread_wake(poller);
 }
 
-/* Is this the reply to the raw echo we are waiting for? (Payload checked by the caller.) */
-static bool raw_reply(const void *frame, size_t len)
-{
-	const struct net_eth_hdr *e = frame;
-	const struct net_pkt_hdr *h = (const struct net_pkt_hdr *)(e + 1);
-
-	if (!raw.waiting || len != raw.len || h->type != NET_PKT_ECHO_REPLY ||
-	    h->src != raw.peer || h->psn != raw.seq ||
-	    e->type[0] != NET_ETHERTYPE >> 8 || e->type[1] != (NET_ETHERTYPE & 0xff))
-		return false;
-	memcpy(raw.frame, frame, len);
-	raw.waiting = false;
-	raw.answered = true;
-	wake_up_all(&raw.wq);
-	return true;
-}
-
 static void rx_frame(void *arg, const void *frame, size_t len)
 {
 	(void)arg;
-	if (len >= NET_HDRS && raw_reply(frame, len))
+	if (len >= NET_HDRS && msg_raw_reply(frame, len))
 		return;
-	net_input(&ep, frame, len);
+	net_input(&msg_ep, frame, len);
 }
 
 static void poller_timer(struct timer *t)
@@ -289,10 +262,10 @@ static void poller_main(void *arg)
 	(void)arg;
 	timer_init(&t, poller_timer, current());
 	for (;;) {
-		spin_lock(&net_lock);
+		spin_lock(&msg_lock);
 		n = netdev_poll(rx_frame, NULL, RX_BUDGET);
-		deadline = net_poll(&ep);
-		spin_unlock(&net_lock);
+		deadline = net_poll(&msg_ep);
+		spin_unlock(&msg_lock);
 		if (n) {
 			if (clock_ns() - last < window && window < POLL_MAX_NS)
 				window *= 2;
@@ -335,10 +308,10 @@ static void worker_main(void *arg)
 			continue;
 		ret = rpc_handle(&server, job->peer, &job->hdr, job->payload, job->len, resp,
 				 NET_MSG_MAX);
-		spin_lock(&net_lock);
-		rpc_reply(&ep, job->peer, &job->hdr, ret, resp);
-		spin_unlock(&net_lock);
-		kick();
+		spin_lock(&msg_lock);
+		rpc_reply(&msg_ep, job->peer, &job->hdr, ret, resp);
+		spin_unlock(&msg_lock);
+		msg_kick();
 		kfree(job);
 	}
 }
@@ -389,18 +362,18 @@ static int endpoint_init(const struct node_config *cfg, const struct rpc_op *ops
 	netdev_mac(p.mac);
 	p.epoch = (uint32_t)arch_entropy() | 1;
 	p.mtu = netdev_max_frame() - sizeof(struct net_eth_hdr);
-	err = net_init(&ep, &p, &env);
+	err = net_init(&msg_ep, &p, &env);
 	if (err)
 		return err;
 	for (unsigned i = 0; i < cfg->npeers; i++)
 		if (cfg->peers[i].id != cfg->id)
-			net_add_peer(&ep, cfg->peers[i].id, cfg->peers[i].mac);
-	err = rpc_client_init(&client, &ep);
+			net_add_peer(&msg_ep, cfg->peers[i].id, cfg->peers[i].mac);
+	err = rpc_client_init(&msg_client, &msg_ep);
 	if (!err)
-		err = rpc_server_init(&server, &ep, ops ? ops : base_ops,
+		err = rpc_server_init(&server, &msg_ep, ops ? ops : base_ops,
 				      ops ? nops : NET_OPCODE_MAX, NULL);
 	if (!err)
-		err = verbs_init(&verbs, &ep, VERBS_REGIONS, VERBS_TIMEOUT);
+		err = verbs_init(&msg_verbs, &msg_ep, VERBS_REGIONS, VERBS_TIMEOUT);
 	if (!err)
 		err = membership_init(cfg);
 	return err;
@@ -417,10 +390,9 @@ int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned n
 	if (err)
 		return err;
 	wait_queue_init(&job_wq);
-	wait_queue_init(&raw.wq);
-	raw.frame = kmalloc(NET_HDRS + NET_MTU_MAX);
-	if (!raw.frame)
-		return -ENOMEM;
+	err = msg_raw_init();
+	if (err)
+		return err;
 	err = netprobe_init();
 	if (err)
 		return err;
@@ -431,218 +403,4 @@ int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned n
 		if (!thread_create("rpc", worker_main, NULL, i % ncpus))
 			return -ENOMEM;
 	return 0;
-}
-
-/* A blocking caller's side of an asynchronous operation. */
-struct waiter_slot {
-	struct wait_queue wq;
-	volatile bool done;
-	int status;
-	void *buf;
-	size_t max;
-	unsigned pending;		/* msg_stream: sends not yet completed */
-};
-
-static void wait_init(struct waiter_slot *w, void *buf, size_t max)
-{
-	wait_queue_init(&w->wq);
-	w->done = false;
-	w->buf = buf;
-	w->max = max;
-}
-
-static void rpc_done(void *arg, int status, const void *resp, size_t len)
-{
-	struct waiter_slot *w = arg;
-
-	if (status >= 0) {
-		status = len < w->max ? (int)len : (int)w->max;
-		memcpy(w->buf, resp, (size_t)status);
-	}
-	w->status = status;
-	w->done = true;
-	wake_up_all(&w->wq);
-}
-
-int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
-	    size_t resp_max, uint64_t timeout_ns)
-{
-	struct waiter_slot w;
-	int err;
-
-	wait_init(&w, resp, resp_max);
-	spin_lock(&net_lock);
-	err = rpc_call_start(&client, peer, opcode, req, len, timeout_ns, rpc_done, &w);
-	spin_unlock(&net_lock);
-	if (err)
-		return err;
-	kick();
-	wait_event(&w.wq, w.done);
-	return w.status;
-}
-
-static void cq_notify(void *arg)
-{
-	struct waiter_slot *w = arg;
-
-	w->done = true;
-	wake_up_all(&w->wq);
-}
-
-int msg_read(uint8_t peer, uint32_t key, uint64_t offset, void *buf, uint32_t len)
-{
-	struct verbs_wr wr = { .peer = peer, .key = key, .offset = offset, .buf = buf, .len = len };
-	struct verbs_wc wc;
-	struct verbs_cq cq;
-	struct waiter_slot w;
-	int err;
-
-	wait_init(&w, NULL, 0);
-	spin_lock(&net_lock);
-	err = verbs_cq_init(&cq, &ep, 1, cq_notify, &w);
-	if (!err)
-		err = verbs_post(&verbs, &cq, VERBS_OP_READ, &wr);
-	spin_unlock(&net_lock);
-	if (err)
-		goto out_cq;
-	kick();
-	wait_event(&w.wq, w.done);
-	spin_lock(&net_lock);
-	err = verbs_cq_poll(&cq, &wc, 1) == 1 ? (wc.status ? wc.status : (int)wc.bytes) : -EIO;
-	spin_unlock(&net_lock);
-out_cq:
-	spin_lock(&net_lock);
-	verbs_cq_fini(&cq);
-	spin_unlock(&net_lock);
-	return err;
-}
-
-int msg_register(void *base, size_t len, unsigned perm, uint32_t *key)
-{
-	int err;
-
-	spin_lock(&net_lock);
-	err = verbs_reg_mr(&verbs, base, len, perm, key);
-	spin_unlock(&net_lock);
-	return err;
-}
-
-static void raw_timeout(struct timer *t)
-{
-	(void)t;
-	wake_up_all(&raw.wq);
-}
-
-/*
- * Send a bare echo frame with len payload bytes to peer and wait for it to come
- * back; the returned payload must match. Only one raw echo runs at a time.
- */
-int msg_raw_echo(uint8_t peer, size_t len, uint32_t seq, uint64_t timeout_ns)
-{
-	static struct spinlock one = SPINLOCK_INIT("raw echo");
-	uint64_t deadline = clock_ns() + timeout_ns;
-	uint8_t *payload = raw.frame + NET_HDRS;
-	struct timer t;
-	size_t flen;
-	int err = 0;
-
-	if (!net_known(&ep, peer) || len > ep.p.mtu - sizeof(struct net_pkt_hdr))
-		return -EINVAL;
-	spin_lock(&one);
-	if (raw.waiting) {
-		spin_unlock(&one);
-		return -EBUSY;
-	}
-	spin_lock(&net_lock);
-	flen = wire_echo_build(raw.frame, NET_HDRS + NET_MTU_MAX, ep.macs[peer], ep.p.mac,
-			       ep.p.node_id, peer, seq, len);
-	for (size_t i = 0; i < len; i++)
-		payload[i] = probe_byte(i + seq);
-	raw.peer = peer;
-	raw.seq = seq;
-	raw.len = flen;
-	raw.answered = false;
-	raw.waiting = true;
-	if (netdev_send(raw.frame, flen))
-		err = -EAGAIN;
-	spin_unlock(&net_lock);
-	spin_unlock(&one);
-	if (err) {
-		raw.waiting = false;
-		return err;
-	}
-	timer_init(&t, raw_timeout, NULL);
-	timer_arm(&t, deadline);
-	wait_event(&raw.wq, raw.answered || clock_ns() >= deadline);
-	timer_cancel(&t);
-	raw.waiting = false;
-	if (!raw.answered)
-		return -ETIMEDOUT;
-	for (size_t i = 0; i < len; i++)
-		if (payload[i] != probe_byte(i + seq))
-			return -EIO;
-	return 0;
-}
-
-static void stream_done(void *arg, const struct net_msg_hdr *m, int err)
-{
-	struct waiter_slot *w = arg;
-
-	(void)m;
-	if (err && !w->status)
-		w->status = err;
-	w->pending--;
-	wake_up_all(&w->wq);
-}
-
-/* Queue count one-way messages of len bytes to peer; wait until all are acknowledged. */
-int msg_stream(uint8_t peer, const void *buf, size_t len, unsigned count)
-{
-	struct net_msg_hdr m = { .kind = NET_SEND };
-	struct waiter_slot w;
-	unsigned sent = 0;
-
-	wait_init(&w, NULL, 0);
-	w.status = 0;
-	w.pending = 0;
-	while (sent < count && !w.status) {
-		int err;
-
-		spin_lock(&net_lock);
-		m.id = net_new_id(&ep);
-		err = net_send(&ep, peer, &m, buf, len, stream_done, &w);
-		if (!err) {
-			w.pending++;
-			sent++;
-		}
-		spin_unlock(&net_lock);
-		kick();
-		if (err == -ENOMEM && w.pending) {
-			unsigned level = w.pending;	/* the queue is full: wait for room */
-
-			wait_event(&w.wq, w.pending < level || w.status);
-		} else if (err) {
-			w.status = err;
-		}
-	}
-	wait_event(&w.wq, w.pending == 0);
-	return w.status;
-}
-
-void msg_stats(int peer, struct net_stats *out)
-{
-	const struct net_stats *s;
-
-	spin_lock(&net_lock);
-	s = peer < 0 ? &ep.stats : net_peer_stats(&ep, (uint8_t)peer);
-	if (s)
-		*out = *s;
-	else
-		memset(out, 0, sizeof(*out));
-	spin_unlock(&net_lock);
-}
-
-unsigned msg_mtu(void)
-{
-	return ep.p.mtu;
 }
