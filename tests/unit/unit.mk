@@ -16,6 +16,10 @@ UNIT_SRCS_config := kernel/config.c kernel/vsprintf.c
 UNIT_SRCS_vsprintf := kernel/vsprintf.c
 UNIT_SRCS_crc32c := arch/x86/crc32c.c net/wire.c
 
+# The global managers' policies (managers/, linked into gmon.elf).
+UNIT_TESTS += gmm
+UNIT_SRCS_gmm := managers/gmm.c
+
 # The message layer: every test links all of net/ (not net/fabric/ or net/host/)
 # and the simulated fabric.
 UNIT_NET_TESTS := net_wire net_input net_transport net_rpc net_verbs net_membership
