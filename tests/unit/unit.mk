@@ -16,6 +16,10 @@ UNIT_SRCS_config := kernel/config.c kernel/vsprintf.c
 UNIT_SRCS_vsprintf := kernel/vsprintf.c
 UNIT_SRCS_crc32c := arch/x86/crc32c.c net/wire.c
 
+# The memory monitor's address-space bookkeeping (mcomponent/, linked into mmon.elf).
+UNIT_TESTS += vma
+UNIT_SRCS_vma := mcomponent/vma.c mcomponent/vma_tree.c
+
 # The global managers' policies (managers/, linked into gmon.elf).
 UNIT_TESTS += gmm
 UNIT_SRCS_gmm := managers/gmm.c
