@@ -58,6 +58,16 @@ struct waiter_slot {
 	unsigned pending;		/* msg_stream: sends not yet completed */
 };
 
+/* The operation is over: mark it done and wake the caller (see wake_up_all_locked()). */
+static void slot_finish(struct waiter_slot *w)
+{
+	unsigned long flags = spin_lock_irqsave(&w->wq.lock);
+
+	w->done = true;
+	wake_up_all_locked(&w->wq);
+	spin_unlock_irqrestore(&w->wq.lock, flags);
+}
+
 static void wait_init(struct waiter_slot *w, void *buf, size_t max)
 {
 	wait_queue_init(&w->wq);
@@ -75,8 +85,7 @@ static void rpc_done(void *arg, int status, const void *resp, size_t len)
 		memcpy(w->buf, resp, (size_t)status);
 	}
 	w->status = status;
-	w->done = true;
-	wake_up_all(&w->wq);
+	slot_finish(w);
 }
 
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
@@ -98,10 +107,7 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 
 static void cq_notify(void *arg)
 {
-	struct waiter_slot *w = arg;
-
-	w->done = true;
-	wake_up_all(&w->wq);
+	slot_finish(arg);
 }
 
 int msg_read(uint8_t peer, uint32_t key, uint64_t offset, void *buf, uint32_t len)
@@ -202,12 +208,15 @@ int msg_raw_echo(uint8_t peer, size_t len, uint32_t seq, uint64_t timeout_ns)
 static void stream_done(void *arg, const struct net_msg_hdr *m, int err)
 {
 	struct waiter_slot *w = arg;
+	unsigned long flags;
 
 	(void)m;
+	flags = spin_lock_irqsave(&w->wq.lock);		/* see slot_finish() */
 	if (err && !w->status)
 		w->status = err;
 	w->pending--;
-	wake_up_all(&w->wq);
+	wake_up_all_locked(&w->wq);
+	spin_unlock_irqrestore(&w->wq.lock, flags);
 }
 
 /* Queue count one-way messages of len bytes to peer; wait until all are acknowledged. */

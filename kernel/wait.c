@@ -34,12 +34,18 @@ void finish_wait(struct wait_queue *wq, struct waiter *w)
 	thread_wake(w->thread);		/* undo the block if the condition held at once */
 }
 
-void wake_up_all(struct wait_queue *wq)
+void wake_up_all_locked(struct wait_queue *wq)
 {
-	unsigned long flags = spin_lock_irqsave(&wq->lock);
 	struct list_head *p;
 
 	list_for_each(p, &wq->waiters)
 		thread_wake(list_entry(p, struct waiter, link)->thread);
+}
+
+void wake_up_all(struct wait_queue *wq)
+{
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
+
+	wake_up_all_locked(wq);
 	spin_unlock_irqrestore(&wq->lock, flags);
 }

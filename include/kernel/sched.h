@@ -75,6 +75,13 @@ void wait_queue_init(struct wait_queue *wq);
 void prepare_to_wait(struct wait_queue *wq, struct waiter *w);
 void finish_wait(struct wait_queue *wq, struct waiter *w);
 void wake_up_all(struct wait_queue *wq);
+/*
+ * The same, for a caller that holds wq->lock. A waker whose waiter keeps the wait
+ * queue on its own stack must change the waited-for condition and wake under that
+ * lock: the waiter's finish_wait() takes the lock too, so it cannot return (and
+ * reuse the memory) while the waker still touches the queue.
+ */
+void wake_up_all_locked(struct wait_queue *wq);
 
 /* Sleep until cond is true; cond is re-checked after every wakeup of wq. */
 #define wait_event(wq, cond)						\
