@@ -46,9 +46,9 @@ int bootcfg_load(struct node_config *cfg, char *err, size_t errlen)
 					   err, errlen);
 	if (!ret)
 		ret = config_validate(cfg, err, errlen);
-	if (!ret && cfg->role != monitor_role) {
+	if (!ret && cfg->role != monitor.role) {
 		ksnprintf(err, errlen, "role=%s but this is the %s image", role_name(cfg->role),
-			  role_name(monitor_role));
+			  role_name(monitor.role));
 		ret = -EINVAL;
 	}
 	return ret;

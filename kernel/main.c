@@ -38,11 +38,13 @@ static void init_thread(void *arg)
 		return;
 	if (cfg->test_fault == FAULT_PAGEFAULT)
 		fault_inject_pagefault();
-	err = msg_init(cfg, NULL, 0);
+	err = msg_init(cfg, monitor.ops, monitor.nops);
 	if (err == -ENODEV)
 		pr_warn("no NIC: this node runs without the network");
 	else if (err)
 		panic("cannot bring the network up (%d)", err);
+	if (!err && monitor.start && monitor.start(cfg))
+		panic("the %s monitor failed to start", role_name(cfg->role));
 	pr_info("TESSERA READY role=%s node=%u boot_ms=%lu", role_name(cfg->role), cfg->id,
 		clock_ns() / NSEC_PER_MSEC);
 	if (cfg->selftest && !err)

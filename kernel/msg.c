@@ -350,6 +350,24 @@ static net_crc_fn fastest_crc(void)
 	return hw < sw ? arch_crc32c : crc32c;
 }
 
+/*
+ * The server's table: the common RPCs every monitor answers (echo, probes) plus the
+ * role's own. A role cannot replace a common one. Never freed: the server lives
+ * as long as the node.
+ */
+static const struct rpc_op *merge_ops(const struct rpc_op *ops, unsigned nops)
+{
+	struct rpc_op *all = kzalloc(sizeof(base_ops));
+
+	if (!all)
+		return base_ops;
+	memcpy(all, base_ops, sizeof(base_ops));
+	for (unsigned op = 0; ops && op < nops && op < NET_OPCODE_MAX; op++)
+		if (ops[op].fn && !all[op].fn)
+			all[op] = ops[op];
+	return all;
+}
+
 static int endpoint_init(const struct node_config *cfg, const struct rpc_op *ops,
 			 unsigned nops)
 {
@@ -370,8 +388,7 @@ static int endpoint_init(const struct node_config *cfg, const struct rpc_op *ops
 			net_add_peer(&msg_ep, cfg->peers[i].id, cfg->peers[i].mac);
 	err = rpc_client_init(&msg_client, &msg_ep);
 	if (!err)
-		err = rpc_server_init(&server, &msg_ep, ops ? ops : base_ops,
-				      ops ? nops : NET_OPCODE_MAX, NULL);
+		err = rpc_server_init(&server, &msg_ep, merge_ops(ops, nops), NET_OPCODE_MAX, NULL);
 	if (!err)
 		err = verbs_init(&msg_verbs, &msg_ep, VERBS_REGIONS, VERBS_TIMEOUT);
 	if (!err)

@@ -47,7 +47,7 @@ void printk(enum log_level level, const char *subsys, const char *fmt, ...)
 	if (level > max_level)
 		return;
 	n = ksnprintf(line, sizeof(line), "[%s %s] ",
-		      node_name ? node_name : role_name(monitor_role), subsys);
+		      node_name ? node_name : role_name(monitor.role), subsys);
 	if (n > LINE_MAX / 2)
 		n = LINE_MAX / 2;	/* a runaway prefix still leaves room for the message */
 	va_start(ap, fmt);

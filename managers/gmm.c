@@ -9,9 +9,11 @@
  * mComponent at all (none registered yet, or all silent past the timeout: retry later);
  * -ENOMEM the record table cannot grow (allocator failed or params.max_records reached).
  *
- * Charging: each placement subtracts params.charge_pages from the free estimate of every
- * node it chose (home, owner, backup), saturating at 0, so a burst of placements between
- * two reports spreads instead of piling onto the node that looked freest. The next report
+ * Charging: each placement subtracts params.charge_pages from the free estimate of the
+ * node that will hold the pages (a home, a vRegion's owner), saturating at 0, so a burst
+ * of placements between two reports spreads instead of piling onto the node that looked
+ * freest. A backup is not charged: it keeps a log of write-backs on an sComponent, not
+ * the vRegion's pages (DESIGN.md section 5). The next report
  * replaces the estimate with the node's own count; releasing a process credits nothing
  * back, since that report already reflects what the node really frees.
  */
@@ -263,7 +265,7 @@ static int rec_insert(struct gmm *g, uint64_t key, uint8_t owner, uint8_t backup
 
 /*
  * Choose an owner and, when another candidate exists, a backup on a different node;
- * record them under key (updating a record whose owner was lost) and charge both.
+ * record them under key (updating a record whose owner was lost) and charge the owner.
  * with_backup false: owner only (a home).
  */
 static int place(struct gmm *g, uint64_t key, uint64_t now, bool with_backup,
@@ -289,8 +291,6 @@ static int place(struct gmm *g, uint64_t key, uint64_t now, bool with_backup,
 		r = rec_find(g, key);
 	}
 	charge(g, o);
-	if (b >= 0)
-		charge(g, b);
 out:
 	*owner = r->owner;
 	*backup = r->backup;

@@ -1,7 +1,10 @@
 /*
  * The process monitor's identity: linked only into build/pmon.elf, it names
  * the role this image serves (kernel_main() checks it against the boot config).
+ * It serves the common RPCs only, so far.
  */
 #include "kernel/monitor.h"
 
-const enum node_role monitor_role = ROLE_PMON;
+const struct monitor monitor = {
+	.role = ROLE_PMON,
+};

@@ -1,7 +1,10 @@
 /*
  * The storage monitor's identity: linked only into build/smon.elf, it names
  * the role this image serves (kernel_main() checks it against the boot config).
+ * It serves the common RPCs only, so far.
  */
 #include "kernel/monitor.h"
 
-const enum node_role monitor_role = ROLE_SMON;
+const struct monitor monitor = {
+	.role = ROLE_SMON,
+};

@@ -117,8 +117,33 @@ enum net_opcode {
 	ANY_NETINFO,		/* -> struct netinfo_resp (net/probe.h) */
 	ANY_NETSTATS,		/* u8 peer (0xff: all) -> struct net_stats */
 	ANY_PROBE,		/* struct probe_req -> struct probe_resp (net/probe.h) */
+	M2G_MEM_REPORT,		/* struct m2g_mem_report -> nothing: an mmon's memory */
+	X2G_PLACE,		/* struct x2g_place -> struct g2x_place: GMM placement */
 	NET_OPCODE_MAX
 };
+
+/* M2G_MEM_REPORT: an mComponent's capacity and free memory, sent every second. */
+struct m2g_mem_report {
+	uint64_t capacity_pages;
+	uint64_t free_pages;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2g_mem_report) == 16, "mem report");
+
+#define X2G_PLACE_HOME 0xffffffffu	/* x2g_place.vregion: the process's home */
+
+/* X2G_PLACE: which mComponent is pid's home, or owns (and backs up) one vRegion. */
+struct x2g_place {
+	uint32_t pid;
+	uint32_t vregion;	/* index, or X2G_PLACE_HOME */
+} __attribute__((packed));
+_Static_assert(sizeof(struct x2g_place) == 8, "place request");
+
+struct g2x_place {
+	uint8_t owner;		/* node id (the home, for X2G_PLACE_HOME) */
+	uint8_t backup;		/* node id, or 0xff: none */
+	uint8_t rsvd[6];	/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct g2x_place) == 8, "place response");
 
 /* READ_REQ payload. */
 struct net_read_req {

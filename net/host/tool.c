@@ -23,7 +23,8 @@ static const char usage[] =
 	"                                        NODE runs the operations against PEER\n"
 	"  read NODE [--size N] [--offset N]     one-sided READ of NODE's probe region\n"
 	"  stats NODE [PEER]                     NODE's counters (of one peer, or all)\n"
-	"  inject NODE                           malformed frames and hostile requests\n";
+	"  inject NODE                           malformed frames and hostile requests\n"
+	"  place GMON PID VREGION|home           ask GMM which mComponent holds it\n";
 
 struct opts {
 	const char *run_dir, *as;
@@ -138,6 +139,31 @@ static int cmd_stats(struct host_ep *h, int node, int peer)
 	return 0;
 }
 
+static const char *node_name(const struct host_ep *h, uint8_t id)
+{
+	for (unsigned i = 0; i < h->npeers; i++)
+		if (h->peers[i].id == id)
+			return h->peers[i].name;
+	return "none";
+}
+
+static int cmd_place(struct host_ep *h, int gmon, const char *pid, const char *vregion)
+{
+	struct x2g_place q = { .pid = (uint32_t)strtoul(pid, NULL, 0) };
+	struct g2x_place r;
+	int ret;
+
+	q.vregion = strcmp(vregion, "home") ? (uint32_t)strtoul(vregion, NULL, 0)
+					    : X2G_PLACE_HOME;
+	ret = host_rpc(h, (uint8_t)gmon, X2G_PLACE, &q, sizeof(q), &r, sizeof(r), 5 * SEC);
+	if (ret != (int)sizeof(r)) {
+		printf("place=error err=%d\n", ret);
+		return 1;
+	}
+	printf("owner=%s backup=%s\n", node_name(h, r.owner), node_name(h, r.backup));
+	return 0;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
@@ -179,6 +205,8 @@ static int run(struct host_ep *h, int argc, char **argv, const struct opts *o)
 		return tool_inject(h, node);
 	if (!strcmp(cmd, "stats"))
 		return cmd_stats(h, node, argc > 2 ? tool_node(h, argv[2]) : -1);
+	if (!strcmp(cmd, "place") && argc == 4)
+		return cmd_place(h, node, argv[2], argv[3]);
 	if (!strcmp(cmd, "probe") && argc == 4) {
 		peer = tool_node(h, argv[2]);
 		kind = parse_kind(argv[3]);

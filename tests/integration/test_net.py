@@ -156,6 +156,26 @@ def test_tshark_decodes_a_capture(cluster, run_dir, tmp_path):
     assert all(r[4] for r in rows), "every packet shows its sequence number"
 
 
+def test_gmm_spreads_vregions_and_skips_a_silent_mcomponent(cluster, run_dir):
+    # mmon0 and mmon1 report their memory to gmon every second; GMM places with
+    # two choices and stops choosing an mComponent after three missed reports.
+    time.sleep(1.5)     # fresh reports after earlier tests' faults
+    first = [cluster.kv("place", "gmon0", 7, v) for v in range(8)]
+    assert {p["owner"] for p in first} == {"mmon0", "mmon1"}, first
+    assert all(p["backup"] in ("mmon0", "mmon1") and p["backup"] != p["owner"]
+               for p in first), first
+    assert cluster.kv("place", "gmon0", 7, 3) == first[3]        # recorded, stable
+    code, out = cluster.net("place", "gmon0", 0, 0)              # pid 0 is no process
+    assert code == 1 and "err=-22" in out, out
+    cluster.fault("link", "mmon1", "down")
+    try:
+        time.sleep(4.5)
+        later = [cluster.kv("place", "gmon0", 8, v) for v in range(4)]
+    finally:
+        cluster.fault("link", "mmon1", "up")
+    assert all((p["owner"], p["backup"]) == ("mmon0", "none") for p in later), later
+
+
 def test_small_mtu_fragments_and_still_delivers(tmp_path, launcher):
     # At MTU 1500 a 4 KiB RPC, READ or message spans three frames each way.
     topo = tmp_path / "mtu.toml"

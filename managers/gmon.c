@@ -1,0 +1,115 @@
+/*
+ * The global managers' monitor (build/gmon.elf). So far its one service is GMM:
+ * mComponents report their memory every second (M2G_MEM_REPORT) and anyone may ask
+ * where a process's home or a vRegion lives (X2G_PLACE); the policy itself is the
+ * portable managers/gmm.c.
+ */
+#define LOG_SUBSYS "gmm"
+#include "kernel/arch.h"
+#include "kernel/errno.h"
+#include "kernel/mm.h"
+#include "kernel/monitor.h"
+#include "kernel/printk.h"
+#include "kernel/spinlock.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "managers/gmm.h"
+
+#define GMM_TIMEOUT	(3 * NSEC_PER_SEC)	/* three missed reports */
+#define GMM_CHARGE	256			/* pages a new placement is assumed to take */
+#define GMM_VREGIONS	131072			/* 1 GiB vRegions over 128 TiB of user space */
+#define GMM_RECORDS	65536
+
+static struct spinlock gmm_lock = SPINLOCK_INIT("gmm");	/* gmm, is_mmon */
+static struct gmm gmm;
+static bool is_mmon[256];	/* from the cluster map: who may report memory */
+
+static void *gmm_kmalloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+static void gmm_kfree(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+static const struct gmm_alloc gmm_heap = { gmm_kmalloc, gmm_kfree, NULL };
+
+/* A report registers its sender on first contact; only mComponents may report. */
+static int mem_report(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		      size_t resp_max)
+{
+	struct m2g_mem_report r;
+	uint64_t now = clock_ns();
+	int err;
+
+	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	memcpy(&r, req, sizeof(r));
+	if (!is_mmon[peer])
+		return -EPERM;
+	spin_lock(&gmm_lock);
+	err = gmm_report(&gmm, peer, r.free_pages, now);
+	if (err == -ENOENT) {
+		err = gmm_register(&gmm, peer, r.capacity_pages, now);
+		if (!err)
+			err = gmm_report(&gmm, peer, r.free_pages, now);
+		if (!err)
+			pr_info("mComponent %u joins: %lu of %lu pages free", peer,
+				r.free_pages, r.capacity_pages);
+	}
+	spin_unlock(&gmm_lock);
+	return err;
+}
+
+static int place(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		 size_t resp_max)
+{
+	struct g2x_place out = { .backup = GMM_NONE };
+	struct x2g_place q;
+	int err;
+
+	(void)ctx, (void)peer, (void)len;
+	memcpy(&q, req, sizeof(q));
+	if (resp_max < sizeof(out))
+		return -ENOSPC;
+	spin_lock(&gmm_lock);
+	if (q.vregion == X2G_PLACE_HOME)
+		err = gmm_place_process(&gmm, q.pid, clock_ns(), &out.owner);
+	else
+		err = gmm_place_vregion(&gmm, q.pid, q.vregion, clock_ns(), &out.owner,
+					&out.backup);
+	spin_unlock(&gmm_lock);
+	if (err)
+		return err;
+	memcpy(resp, &out, sizeof(out));
+	return sizeof(out);
+}
+
+static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
+	[M2G_MEM_REPORT] = { mem_report, sizeof(struct m2g_mem_report),
+			     sizeof(struct m2g_mem_report) },
+	[X2G_PLACE] = { place, sizeof(struct x2g_place), sizeof(struct x2g_place) },
+};
+
+static int gmon_start(const struct node_config *cfg)
+{
+	struct gmm_params p = {
+		.timeout_ns = GMM_TIMEOUT, .charge_pages = GMM_CHARGE,
+		.nvregions = GMM_VREGIONS, .max_records = GMM_RECORDS,
+		.seed = arch_entropy(),
+	};
+
+	for (unsigned i = 0; i < cfg->npeers; i++)
+		is_mmon[cfg->peers[i].id] = cfg->peers[i].role == ROLE_MMON;
+	return gmm_init(&gmm, &p, &gmm_heap);
+}
+
+const struct monitor monitor = {
+	.role = ROLE_GMON,
+	.ops = gmon_ops,
+	.nops = NET_OPCODE_MAX,
+	.start = gmon_start,
+};
