@@ -16,6 +16,7 @@ local kinds = {
 }
 local opcodes = {
 	[1] = "ANY_ECHO", [2] = "ANY_NETINFO", [3] = "ANY_NETSTATS", [4] = "ANY_PROBE",
+	[5] = "M2G_MEM_REPORT", [6] = "X2G_PLACE",
 }
 local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
 local PKT_HDR, MSG_HDR, DATA = 32, 24, 1
