@@ -17,8 +17,9 @@ UNIT_SRCS_vsprintf := kernel/vsprintf.c
 UNIT_SRCS_crc32c := arch/x86/crc32c.c net/wire.c
 
 # The memory monitor's address-space bookkeeping (mcomponent/, linked into mmon.elf).
-UNIT_TESTS += vma
+UNIT_TESTS += vma vma_ranges
 UNIT_SRCS_vma := mcomponent/vma.c mcomponent/vma_tree.c
+UNIT_SRCS_vma_ranges := $(UNIT_SRCS_vma)
 
 # The global managers' policies (managers/, linked into gmon.elf).
 UNIT_TESTS += gmm
