@@ -101,7 +101,6 @@ void multiboot_parse(uint32_t magic, uint64_t mbi_phys)
 
 	if (magic != MB2_BOOT_MAGIC)
 		panic("not started by a multiboot2 loader (magic %#x)", magic);
-	boot_info.image_start = 0x100000;	/* linker.ld: the image starts at 1 MiB */
 	boot_info.image_end = (uint64_t)_kernel_end - KERNEL_VMA;
 	while (p + sizeof(struct mb2_tag) <= mbi + total) {
 		const struct mb2_tag *t = (const void *)p;

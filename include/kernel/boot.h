@@ -17,7 +17,7 @@ struct mem_region {
 struct boot_info {
 	struct mem_region ram[BOOT_MAX_REGIONS];	/* usable RAM, sorted */
 	unsigned nram;
-	uint64_t image_start, image_end;		/* physical range of the kernel image */
+	uint64_t image_end;				/* physical end of the kernel image */
 	char cmdline[256];
 	uint8_t rsdp[36];				/* ACPI RSDP as the loader copied it */
 	uint32_t rsdp_len;				/* 0: the loader gave none */

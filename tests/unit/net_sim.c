@@ -278,6 +278,23 @@ int sim_node_start(struct sim *s, struct sim_node *n, uint8_t id, const struct n
 	return 0;
 }
 
+int sim_pair_start(struct sim *s, uint64_t seed, struct sim_node *a, struct sim_node *b,
+		   unsigned mtu)
+{
+	struct net_params p;
+	int err;
+
+	sim_init(s, seed);
+	memset(a, 0, sizeof(*a));
+	memset(b, 0, sizeof(*b));
+	sim_params(&p, 1, 0x1111, mtu);
+	err = sim_node_start(s, a, 1, &p);
+	if (err)
+		return err;
+	sim_params(&p, 2, 0x2222, mtu);
+	return sim_node_start(s, b, 2, &p);
+}
+
 void sim_node_stop(struct sim_node *n)
 {
 	if (!n->up)

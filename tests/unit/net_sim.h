@@ -59,6 +59,9 @@ void sim_init(struct sim *s, uint64_t seed);
 void sim_fini(struct sim *s);
 uint64_t sim_rand(struct sim *s);
 int sim_node_start(struct sim *s, struct sim_node *n, uint8_t id, const struct net_params *p);
+/* A fresh link (seed) with nodes 1 (a) and 2 (b) at this MTU; 0 or the first error. */
+int sim_pair_start(struct sim *s, uint64_t seed, struct sim_node *a, struct sim_node *b,
+		   unsigned mtu);
 void sim_node_stop(struct sim_node *n);
 void sim_mac(uint8_t id, uint8_t mac[6]);
 void sim_params(struct net_params *p, uint8_t id, uint32_t epoch, unsigned mtu);

@@ -14,15 +14,7 @@ static struct sim_node a, b;
 /* Two nodes, 1 and 2, with this MTU; link impairments are set by each test. */
 static void pair_start(unsigned mtu)
 {
-	struct net_params p;
-
-	sim_init(&sim, 0x7e55e7a);
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	sim_params(&p, 1, 0x1111, mtu);
-	CHECK(sim_node_start(&sim, &a, 1, &p) == 0);
-	sim_params(&p, 2, 0x2222, mtu);
-	CHECK(sim_node_start(&sim, &b, 2, &p) == 0);
+	CHECK(sim_pair_start(&sim, 0x7e55e7a, &a, &b, mtu) == 0);
 }
 
 static void pair_stop(void)

@@ -36,16 +36,9 @@ static void b_deliver(struct sim_node *n, uint8_t peer, const struct net_msg_hdr
 
 static void start(unsigned mtu)
 {
-	struct net_params p;
 	size_t i;
 
-	sim_init(&sim, 7);
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	sim_params(&p, 1, 0x1111, mtu);
-	CHECK(sim_node_start(&sim, &a, 1, &p) == 0);
-	sim_params(&p, 2, 0x2222, mtu);
-	CHECK(sim_node_start(&sim, &b, 2, &p) == 0);
+	CHECK(sim_pair_start(&sim, 7, &a, &b, mtu) == 0);
 	CHECK(verbs_init(&va, &a.ep, 8, 50 * SIM_MS) == 0);
 	CHECK(verbs_init(&vb, &b.ep, 8, 50 * SIM_MS) == 0);
 	CHECK(verbs_cq_init(&cq, &a.ep, 16, notify, NULL) == 0);
