@@ -10,7 +10,7 @@ PYTHON := /usr/bin/python3
 PYTEST := /usr/bin/pytest
 
 ROLES := pmon mmon smon gmon
-roledir_pmon := pcomponent
+roledir_pmon := pcomponent linux-abi
 roledir_mmon := mcomponent
 roledir_smon := scomponent
 roledir_gmon := managers
@@ -26,7 +26,7 @@ LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack --no-warn-rw
 COMMON_SRC := $(wildcard arch/x86/*.c arch/x86/*.S kernel/*.c kernel/drivers/*.c net/*.c)
 obj = $(patsubst %,build/obj/%.o,$(basename $(1)))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
-role_obj = $(call obj,$(wildcard $(roledir_$(1))/*.c))
+role_obj = $(call obj,$(wildcard $(addsuffix /*.c,$(roledir_$(1)))))
 
 .PHONY: all iso tools test unit-test integration-test run-cluster bench deps clean
 all: $(foreach r,$(ROLES),build/$(r).elf) tools

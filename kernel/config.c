@@ -281,6 +281,27 @@ static bool set_hb_timeout(struct node_config *c, struct span v)
 	return parse_uint(v, 100, 600000, &c->hb_timeout_ms);
 }
 
+static bool set_excache_kb(struct node_config *c, struct span v)
+{
+	return parse_uint(v, CONFIG_EXCACHE_KB_MIN, CONFIG_EXCACHE_KB_MAX, &c->excache_kb);
+}
+
+static bool set_excache_ways(struct node_config *c, struct span v)
+{
+	return parse_uint(v, 1, CONFIG_EXCACHE_WAYS_MAX, &c->excache_ways);
+}
+
+static bool set_excache_policy(struct node_config *c, struct span v)
+{
+	if (span_is(v, "fifo"))
+		c->excache_policy = EXCACHE_FIFO;
+	else if (span_is(v, "clock"))
+		c->excache_policy = EXCACHE_CLOCK;
+	else
+		return false;
+	return true;
+}
+
 struct key_desc {
 	const char *name;
 	bool (*set)(struct node_config *c, struct span v);	/* NULL: see apply() */
@@ -297,6 +318,9 @@ static const struct key_desc keys[CFG_KEY_COUNT] = {
 	[CFG_TEST_FAULT] = { "test_fault", set_test_fault, "pagefault" },
 	[CFG_PEER] = { "peer", NULL, "id name role mac" },
 	[CFG_HB_TIMEOUT] = { "hb_timeout_ms", set_hb_timeout, "100..600000" },
+	[CFG_EXCACHE_KB] = { "excache_kb", set_excache_kb, "64..4194304" },
+	[CFG_EXCACHE_WAYS] = { "excache_ways", set_excache_ways, "1..64" },
+	[CFG_EXCACHE_POLICY] = { "excache_policy", set_excache_policy, "fifo|clock" },
 };
 
 /* Split v at runs of blanks into at most max fields; returns the count, max + 1 if more. */
@@ -433,6 +457,9 @@ void config_defaults(struct node_config *c)
 	c->selftest = false;
 	c->test_fault = FAULT_NONE;
 	c->hb_timeout_ms = CONFIG_HB_TIMEOUT_MS;
+	c->excache_kb = CONFIG_EXCACHE_KB;
+	c->excache_ways = CONFIG_EXCACHE_WAYS;
+	c->excache_policy = EXCACHE_CLOCK;
 }
 
 /*
@@ -505,6 +532,11 @@ int config_validate(const struct node_config *c, char *err, size_t errlen)
 			ksnprintf(err, errlen, "missing required key '%s'", keys[required[i]].name);
 			return -EINVAL;
 		}
+	}
+	if (c->excache_kb % 4 || (c->excache_kb / 4) % c->excache_ways) {
+		ksnprintf(err, errlen, "excache_kb=%u is not a whole number of %u-way sets of 4 KiB lines",
+			  c->excache_kb, c->excache_ways);
+		return -EINVAL;
 	}
 	if (c->npeers == 0)
 		return 0;

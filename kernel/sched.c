@@ -71,6 +71,7 @@ void schedule(void)
 		c->slice_end = clock_ns() + TIME_SLICE_NS;
 		if (prev->state == THREAD_DEAD)
 			c->dead = prev;
+		arch_thread_switch(prev, next);
 		arch_switch(&prev->sp, next->sp);
 		c = this_cpu();
 		finish_switch(c);

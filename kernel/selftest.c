@@ -103,7 +103,7 @@ static const char *test_paging(void)
 	else if (vm_protect(root, TEST_VA, 0) || vm_walk(root, TEST_VA, NULL, &flags) ||
 		 (flags & VM_WRITE))
 		fail = "paging: protect";
-	if (vm_unmap(root, TEST_VA, &pa) || pa != virt_to_phys(frame))
+	if (vm_unmap(root, TEST_VA, &pa, NULL) || pa != virt_to_phys(frame))
 		fail = fail ? fail : "paging: unmap";
 	else if (vm_walk(root, TEST_VA, NULL, NULL) != -ENOENT)
 		fail = fail ? fail : "paging: still mapped after unmap";

@@ -1,8 +1,8 @@
 /*
  * The global managers' monitor (build/gmon.elf). So far its one service is GMM:
  * mComponents report their memory every second (M2G_MEM_REPORT) and anyone may ask
- * where a process's home or a vRegion lives (X2G_PLACE); the policy itself is the
- * portable managers/gmm.c.
+ * where a process's home or a vRegion lives (X2G_PLACE), until its home releases it
+ * (X2G_RELEASE); the policy itself is the portable managers/gmm.c.
  */
 #define LOG_SUBSYS "gmm"
 #include "kernel/arch.h"
@@ -88,10 +88,28 @@ static int place(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	return sizeof(out);
 }
 
+/* A process is gone: its home (an mComponent) lets GMM forget its placements. */
+static int release(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		   size_t resp_max)
+{
+	uint32_t pid;
+	int err;
+
+	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	memcpy(&pid, req, sizeof(pid));
+	if (!is_mmon[peer])
+		return -EPERM;
+	spin_lock(&gmm_lock);
+	err = gmm_release(&gmm, pid);
+	spin_unlock(&gmm_lock);
+	return err;
+}
+
 static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 	[M2G_MEM_REPORT] = { mem_report, sizeof(struct m2g_mem_report),
 			     sizeof(struct m2g_mem_report) },
 	[X2G_PLACE] = { place, sizeof(struct x2g_place), sizeof(struct x2g_place) },
+	[X2G_RELEASE] = { release, sizeof(uint32_t), sizeof(uint32_t) },
 };
 
 static int gmon_start(const struct node_config *cfg)

@@ -1,10 +1,34 @@
 /*
- * The process monitor's identity: linked only into build/pmon.elf, it names
- * the role this image serves (kernel_main() checks it against the boot config).
- * It serves the common RPCs only, so far.
+ * The process monitor (build/pmon.elf): runs user processes on its CPUs with the
+ * ExCache as their only local memory. It serves the host's spawn/start and the
+ * ExCache counters; everything else it asks of mComponents and gmon.
  */
+#include "kernel/errno.h"
 #include "kernel/monitor.h"
+#include "kernel/user.h"
+#include "pcomponent/excache.h"
+#include "pcomponent/process.h"
+
+static const struct rpc_op pmon_ops[NET_OPCODE_MAX] = {
+	[H2P_SPAWN] = { proc_spawn, sizeof(struct h2p_spawn),
+			sizeof(struct h2p_spawn) + NET_SPAWN_STRINGS },
+	[H2P_START] = { proc_start, sizeof(uint32_t), sizeof(uint32_t) },
+	[X2P_EXSTATS] = { proc_exstats, sizeof(uint32_t), sizeof(uint32_t) },
+};
+
+static int pmon_start(const struct node_config *cfg)
+{
+	int err = excache_init(cfg);
+
+	if (err)
+		return err;
+	arch_user_init(&pmon_user_ops);
+	return proc_init(cfg);
+}
 
 const struct monitor monitor = {
 	.role = ROLE_PMON,
+	.ops = pmon_ops,
+	.nops = NET_OPCODE_MAX,
+	.start = pmon_start,
 };

@@ -34,6 +34,10 @@
 #define USER_CS		0x2b
 #define TSS_SEL		0x30
 
+/* Offsets in struct cpu (kernel/cpu.h) that the syscall entry reads through %gs. */
+#define CPU_KERNEL_RSP	8
+#define CPU_USER_RSP	16
+
 /* Physical address the application-processor trampoline is copied to. */
 #define TRAMPOLINE_PHYS	0x8000
 

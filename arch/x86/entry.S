@@ -6,6 +6,24 @@
 #include "asm.h"
 
 	.altmacro
+.macro push_regs	/* the general registers, as struct trap_frame has them */
+	pushq	%rax
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%rbp
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+.endm
+
 .macro vector n
 	.balign 16
 vector\n:
@@ -33,24 +51,12 @@ trap_common:
 	testb	$3, 24(%rsp)		/* from user mode: switch to the kernel %gs */
 	jz	1f
 	swapgs
-1:	pushq	%rax
-	pushq	%rbx
-	pushq	%rcx
-	pushq	%rdx
-	pushq	%rsi
-	pushq	%rdi
-	pushq	%rbp
-	pushq	%r8
-	pushq	%r9
-	pushq	%r10
-	pushq	%r11
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
+1:	push_regs
 	cld
 	movq	%rsp, %rdi
 	call	trap
+	/* Fall through: the way back from every trap, and the first entry to user mode. */
+trap_return:
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -71,6 +77,35 @@ trap_common:
 	swapgs
 2:	addq	$16, %rsp		/* vector and error code */
 	iretq
+
+/* void user_return(struct trap_frame *f): leave through f, which lies at the stack top. */
+	.globl	user_return
+user_return:
+	movq	%rdi, %rsp
+	jmp	trap_return
+
+/*
+ * The syscall instruction lands here with interrupts off (FMASK), user %gs, user
+ * %rsp, the return %rip in %rcx and %rflags in %r11. Build a trap frame on the
+ * thread's kernel stack, as an interrupt would, and leave through trap_return:
+ * iretq restores everything, so no sysret corner case needs handling.
+ */
+	.globl	syscall_entry
+syscall_entry:
+	swapgs
+	movq	%rsp, %gs:CPU_USER_RSP
+	movq	%gs:CPU_KERNEL_RSP, %rsp
+	pushq	$USER_DS
+	pushq	%gs:CPU_USER_RSP
+	pushq	%r11
+	pushq	$USER_CS
+	pushq	%rcx
+	pushq	$0			/* error */
+	pushq	$0x100			/* vector: a system call, not a trap */
+	push_regs
+	movq	%rsp, %rdi
+	call	syscall_trap
+	jmp	trap_return
 
 	.section .rodata
 	.balign 8

@@ -40,6 +40,12 @@ static void set_tss(uint64_t *gdt, const struct tss *tss)
 	gdt[TSS_SEL / 8 + 1] = base >> 32;
 }
 
+/* Where the CPU switches stacks on an interrupt or exception from user mode. */
+void gdt_set_kernel_stack(unsigned id, uint64_t top)
+{
+	tables[id].tss.rsp[0] = top;
+}
+
 void gdt_init_cpu(unsigned id)
 {
 	struct cpu_tables *t = &tables[id];

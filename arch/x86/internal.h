@@ -28,6 +28,9 @@ void multiboot_parse(uint32_t magic, uint64_t mbi_phys);
 
 void cpu_setup(struct cpu *c, unsigned id);
 void gdt_init_cpu(unsigned id);
+void gdt_set_kernel_stack(unsigned id, uint64_t top);
+void user_init_cpu(void);
+void user_trap(struct trap_frame *f);
 void idt_init(void);
 void idt_load(void);
 void trap(struct trap_frame *f);

@@ -65,6 +65,10 @@ static unsigned vm_flags(uint64_t pte)
 		flags |= VM_EXEC;
 	if (pte & PTE_PCD)
 		flags |= VM_NOCACHE;
+	if (pte & PTE_A)
+		flags |= VM_ACCESSED;
+	if (pte & PTE_D)
+		flags |= VM_DIRTY;
 	return flags;
 }
 
@@ -131,22 +135,28 @@ static uint64_t *leaf(uint64_t root, uintptr_t va)
 	return (e && !large && (*e & PTE_P)) ? e : NULL;
 }
 
-/* Remove va's mapping and shoot its translation down on every CPU. */
-int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa)
+/*
+ * Remove va's mapping and shoot its translation down on every CPU. *flags gets the
+ * entry's last state (VM_DIRTY: written since it was mapped), read as it is cleared.
+ */
+int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
 {
-	uint64_t *e;
+	uint64_t *e, old = 0;
 
 	spin_lock(&pt_lock);
 	e = leaf(root, va);
 	if (e) {
+		old = __atomic_exchange_n(e, 0, __ATOMIC_SEQ_CST);
 		if (pa)
-			*pa = *e & PTE_ADDR;
-		*e = 0;
+			*pa = old & PTE_ADDR;
 	}
 	spin_unlock(&pt_lock);
 	if (!e)
 		return -ENOENT;
 	tlb_shootdown(va);
+	/* A CPU may have set D between our exchange and its flush: it wrote, so keep it. */
+	if (flags)
+		*flags = vm_flags(old);
 	return 0;
 }
 
@@ -184,6 +194,57 @@ int vm_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
 	if (flags)
 		*flags = vm_flags(entry);
 	return 0;
+}
+
+/*
+ * Clear va's accessed bit and say whether it was set. No TLB flush (as Linux's
+ * ptep_clear_flush_young on x86): a CPU still holding the translation may skip
+ * setting the bit again until it refills, which only makes the sample lag.
+ */
+bool vm_test_clear_accessed(uint64_t root, uintptr_t va)
+{
+	uint64_t *e;
+	bool young = false;
+
+	spin_lock(&pt_lock);
+	e = leaf(root, va);
+	if (e)
+		young = __atomic_fetch_and(e, ~(uint64_t)PTE_A, __ATOMIC_SEQ_CST) & PTE_A;
+	spin_unlock(&pt_lock);
+	return young;
+}
+
+/* A user address space: empty below the kernel half, which it shares with every other. */
+uint64_t vm_space_create(void)
+{
+	uint64_t *root = page_alloc(0);
+	const uint64_t *kernel = phys_to_virt(kernel_root);
+
+	if (!root)
+		return 0;
+	for (int i = 256; i < 512; i++)
+		root[i] = kernel[i];
+	return virt_to_phys(root);
+}
+
+/* Free the user half's tables, level by level (the frames they map are the caller's). */
+static void free_tables(uint64_t *table, int level)
+{
+	for (int i = 0; level > 0 && i < 512; i++)
+		if ((table[i] & PTE_P) && !(table[i] & PTE_PS))
+			free_tables(phys_to_virt(table[i] & PTE_ADDR), level - 1);
+	page_free(table);
+}
+
+/* The space must not be loaded on any CPU. */
+void vm_space_destroy(uint64_t root)
+{
+	uint64_t *top = phys_to_virt(root);
+
+	for (int i = 0; i < 256; i++)
+		if (top[i] & PTE_P)
+			free_tables(phys_to_virt(top[i] & PTE_ADDR), 2);
+	page_free(top);
 }
 
 void *ioremap(uint64_t pa, size_t len)

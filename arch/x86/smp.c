@@ -42,6 +42,7 @@ void __attribute__((noreturn)) ap_main(uint64_t id)
 
 	paging_init_cpu();
 	gdt_init_cpu(id);
+	user_init_cpu();
 	cpu_setup(c, id);
 	idt_load();
 	apic_init_cpu();

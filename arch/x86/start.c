@@ -53,6 +53,7 @@ void arch_start(uint32_t magic, uint64_t mbi_phys)
 {
 	console_init();
 	gdt_init_cpu(0);
+	user_init_cpu();
 	cpu_setup(&cpus[0], 0);
 	idt_init();
 	idt_load();

@@ -163,8 +163,12 @@ void trap(struct trap_frame *f)
 	case VEC_SPURIOUS:
 		return;
 	default:
-		if (f->vector < 32)
-			fatal_exception(f);
+		if (f->vector < 32) {
+			if (!(f->cs & 3))
+				fatal_exception(f);
+			user_trap(f);
+			break;
+		}
 		if (!irq_dispatch(f->vector))
 			pr_warn("unexpected interrupt vector %lu on cpu %u", f->vector,
 				this_cpu()->id);

@@ -54,6 +54,9 @@ void arch_halt_forever(void) __attribute__((noreturn));
 
 /* Save callee-saved registers on this stack, store its pointer in *old_sp, resume new_sp. */
 void arch_switch(void **old_sp, void *new_sp);
+struct thread;
+/* Carry per-thread CPU state (user address space, FPU, kernel stack) from prev to next. */
+void arch_thread_switch(struct thread *prev, struct thread *next);
 /* Prepare a fresh stack so that the first arch_switch() to it calls entry(). */
 void *arch_stack_init(void *stack_top, void (*entry)(void));
 

@@ -25,13 +25,23 @@ enum config_key {
 	CFG_TEST_FAULT,
 	CFG_PEER,
 	CFG_HB_TIMEOUT,
+	CFG_EXCACHE_KB,
+	CFG_EXCACHE_WAYS,
+	CFG_EXCACHE_POLICY,
 	CFG_KEY_COUNT
 };
 
 #define CONFIG_NAME_MAX 15	/* name: [a-z0-9-], 1..15 characters */
 #define CONFIG_MAX_PEERS 64
 #define CONFIG_MAX_LINE 200
-#define CONFIG_HB_TIMEOUT_MS 2000	/* default: gmon declares a silent node dead */	/* bytes per line, without the newline */
+#define CONFIG_HB_TIMEOUT_MS 2000	/* default: gmon declares a silent node dead */
+#define CONFIG_EXCACHE_KB 4096		/* default ExCache: 1024 lines of 4 KiB */
+#define CONFIG_EXCACHE_WAYS 8
+#define CONFIG_EXCACHE_KB_MIN 64
+#define CONFIG_EXCACHE_KB_MAX (4u << 20)
+#define CONFIG_EXCACHE_WAYS_MAX 64
+
+enum excache_policy { EXCACHE_FIFO, EXCACHE_CLOCK };
 
 struct peer {
 	uint8_t id;
@@ -51,6 +61,9 @@ struct node_config {
 	struct peer peers[CONFIG_MAX_PEERS];	/* the cluster, this node included */
 	unsigned npeers;
 	uint32_t hb_timeout_ms;			/* gmon: silence this long means dead */
+	uint32_t excache_kb;			/* pmon: ExCache size */
+	uint32_t excache_ways;			/* pmon: its associativity */
+	enum excache_policy excache_policy;	/* pmon: its eviction policy */
 	unsigned seen;				/* bitmask of keys given */
 };
 

@@ -16,6 +16,8 @@ struct thread;
 
 struct cpu {
 	struct cpu *self;		/* %gs:0, read by this_cpu() */
+	uint64_t kernel_rsp;		/* %gs:8: stack top of the current thread (syscall) */
+	uint64_t user_rsp;		/* %gs:16: scratch for the syscall entry */
 	unsigned id;			/* 0 = the boot CPU */
 	uint32_t apic_id;
 	int preempt_count;		/* spinlocks held; preemption only at 0 */

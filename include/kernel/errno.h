@@ -7,9 +7,11 @@
 
 #define EPERM 1
 #define ENOENT 2
+#define ESRCH 3
 #define EIO 5
 #define E2BIG 7
 #define ENOEXEC 8
+#define EBADF 9
 #define EAGAIN 11
 #define ENOMEM 12
 #define EACCES 13
@@ -17,6 +19,7 @@
 #define EBUSY 16
 #define EEXIST 17
 #define ENODEV 19
+#define ENOTTY 25
 #define EINVAL 22
 #define ENOSPC 28
 #define ERANGE 34

@@ -6,6 +6,7 @@
 #ifndef KERNEL_PAGING_H
 #define KERNEL_PAGING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,9 @@
 #define VM_EXEC		0x2
 #define VM_USER		0x4
 #define VM_NOCACHE	0x8
+/* Reported by vm_walk()/vm_unmap() only: the CPU read or wrote the page. */
+#define VM_ACCESSED	0x10
+#define VM_DIRTY	0x20
 
 static inline void *phys_to_virt(uint64_t pa)
 {
@@ -35,9 +39,14 @@ static inline uint64_t virt_to_phys(const void *va)
 uint64_t vm_kernel_root(void);
 
 int vm_map(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags);
-int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa);
+int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
 int vm_protect(uint64_t root, uintptr_t va, unsigned flags);
 int vm_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
+bool vm_test_clear_accessed(uint64_t root, uintptr_t va);
+
+/* A user address space sharing the kernel half; 0 when out of memory. */
+uint64_t vm_space_create(void);
+void vm_space_destroy(uint64_t root);
 
 /* Invalidate va's translation on every CPU; returns when all have done it. */
 void tlb_shootdown(uintptr_t va);

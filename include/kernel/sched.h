@@ -19,6 +19,8 @@ enum thread_state {
 	THREAD_DEAD,
 };
 
+struct user_ctx;
+
 struct thread {
 	void *sp;			/* saved by arch_switch() */
 	enum thread_state state;	/* guarded by cpu->rq_lock */
@@ -27,6 +29,7 @@ struct thread {
 	void (*fn)(void *arg);
 	void *arg;
 	void *stack;
+	struct user_ctx *user;		/* NULL for a kernel thread; see kernel/user.h */
 	unsigned id;
 	char name[16];
 };

@@ -119,8 +119,204 @@ enum net_opcode {
 	ANY_PROBE,		/* struct probe_req -> struct probe_resp (net/probe.h) */
 	M2G_MEM_REPORT,		/* struct m2g_mem_report -> nothing: an mmon's memory */
 	X2G_PLACE,		/* struct x2g_place -> struct g2x_place: GMM placement */
+	X2G_RELEASE,		/* u32 pid -> nothing: forget the process's placements */
+	H2P_SPAWN,		/* struct h2p_spawn + strings -> struct p2h_spawn */
+	H2M_IMAGE,		/* struct h2m_image + bytes -> nothing: stage the ELF */
+	H2P_START,		/* u32 pid -> nothing: exec the staged image and run it */
+	P2H_OUTPUT,		/* struct p2h_output + bytes -> nothing: stdout/stderr */
+	P2H_EXIT,		/* struct p2h_exit -> nothing: the process is gone */
+	P2M_PROC_NEW,		/* struct p2m_proc_new -> nothing: home, make a space */
+	P2M_EXEC,		/* u32 pid -> struct m2p_exec: load the staged image */
+	P2M_PROC_EXIT,		/* u32 pid -> nothing: home, free the space everywhere */
+	P2M_FETCH,		/* struct p2m_fetch -> struct m2p_fetch + one page */
+	P2M_WRITEBACK,		/* struct p2m_writeback + one page -> nothing */
+	P2M_VM,			/* struct p2m_vm -> struct m2p_vm: mmap, munmap, brk, ... */
+	M2M_VMA_SYNC,		/* struct m2m_vma_sync + wire_vma[] -> nothing: home to owner */
+	M2M_PAGE_PUT,		/* struct m2m_page + one page -> nothing: exec's image pages */
+	M2M_PROC_FREE,		/* u32 pid -> nothing: drop the process's vmas and pages */
+	X2M_MEMSTATS,		/* nothing -> struct m2x_memstats */
+	X2P_EXSTATS,		/* u32 pid (0: the node) -> struct p2x_exstats */
 	NET_OPCODE_MAX
 };
+
+/*
+ * Memory. A process's address space is cut into vRegions of 1 << NET_VREGION_SHIFT
+ * bytes; GMM gives each one an owner mComponent, which keeps its pages and a mirror of
+ * the vmas inside it. The home mComponent keeps the whole vma tree and decides layout.
+ */
+#define NET_PAGE_SIZE 4096
+#define NET_VREGION_SHIFT 30
+#define NET_IMAGE_MAX (64u << 20)	/* largest ELF image a home stages */
+#define NET_IMAGE_CHUNK 32768		/* bytes per H2M_IMAGE */
+#define NET_SPAWN_STRINGS 8192		/* argv + envp bytes in one H2P_SPAWN */
+#define NET_OUTPUT_MAX 16384		/* bytes per P2H_OUTPUT */
+
+/* H2P_SPAWN: make a process on this pmon for the calling host; strings follow. */
+struct h2p_spawn {
+	uint32_t vnode;		/* the virtual server it belongs to, >= 1 */
+	uint32_t image_len;	/* bytes of ELF the host will stage, <= NET_IMAGE_MAX */
+	uint64_t realtime_ns;	/* host's CLOCK_REALTIME now: the process's wall clock */
+	uint16_t argc;		/* argc NUL-terminated strings, then envc; argc >= 1 */
+	uint16_t envc;
+	uint32_t rsvd;		/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct h2p_spawn) == 24, "spawn request");
+
+struct p2h_spawn {
+	uint32_t pid;
+	uint8_t home;		/* the mComponent to send H2M_IMAGE to */
+	uint8_t rsvd[3];
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2h_spawn) == 8, "spawn response");
+
+/* H2M_IMAGE: len bytes of the image at offset; only the spawning host may send them. */
+struct h2m_image {
+	uint32_t pid;
+	uint32_t offset;
+} __attribute__((packed));
+_Static_assert(sizeof(struct h2m_image) == 8, "image chunk");
+
+struct p2h_output {
+	uint32_t pid;
+	uint32_t fd;		/* 1 or 2 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2h_output) == 8, "output");
+
+/* P2H_EXIT: status as wait(2) would show it in a shell: code, or 128 + signal. */
+struct p2h_exit {
+	uint32_t pid;
+	int32_t status;
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2h_exit) == 8, "exit");
+
+/* P2M_PROC_NEW: the caller (a pmon) runs pid; host may stage image_len bytes. */
+struct p2m_proc_new {
+	uint32_t pid;
+	uint32_t vnode;
+	uint32_t image_len;
+	uint8_t host;		/* node id allowed to send H2M_IMAGE */
+	uint8_t rsvd[3];
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2m_proc_new) == 16, "proc new");
+
+/* P2M_EXEC's answer: what pmon needs to build the initial stack. */
+struct m2p_exec {
+	uint64_t entry;
+	uint64_t phdr;		/* user address of the program headers (AT_PHDR) */
+	uint64_t stack_top;	/* highest address of the stack vma, exclusive */
+	uint64_t brk;		/* start of the heap */
+	uint16_t phnum;
+	uint16_t phent;
+	uint32_t rsvd;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2p_exec) == 40, "exec response");
+
+#define FETCH_WRITE 0x1		/* p2m_fetch.flags: the access was a write */
+
+struct p2m_fetch {
+	uint32_t pid;
+	uint32_t flags;		/* FETCH_* */
+	uint64_t va;		/* page-aligned */
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2m_fetch) == 16, "fetch");
+
+/* The page follows. prot is the vma's (PROT_* bits): pmon maps the line with it. */
+struct m2p_fetch {
+	uint32_t prot;
+	uint32_t rsvd;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2p_fetch) == 8, "fetch response");
+
+struct p2m_writeback {
+	uint32_t pid;
+	uint32_t rsvd;
+	uint64_t va;		/* page-aligned; the page follows */
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2m_writeback) == 16, "write-back");
+
+enum p2m_vm_op { VM_MMAP = 1, VM_MUNMAP, VM_MPROTECT, VM_BRK, VM_MREMAP, VM_DONTNEED };
+
+/*
+ * P2M_VM, to the home: one address-space call with Linux's arguments. MMAP: addr
+ * (hint), len, prot, flags. MUNMAP, DONTNEED: addr, len. MPROTECT: addr, len, prot.
+ * BRK: addr. MREMAP: addr, len (old), new_len, flags.
+ */
+struct p2m_vm {
+	uint32_t pid;
+	uint32_t op;		/* enum p2m_vm_op */
+	uint64_t addr;
+	uint64_t len;
+	uint64_t new_len;
+	uint32_t prot;
+	uint32_t flags;
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2m_vm) == 40, "vm request");
+
+/* The call's result: an address (mmap, brk, mremap) or 0. Errors are the RPC status. */
+struct m2p_vm {
+	uint64_t addr;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2p_vm) == 8, "vm response");
+
+/* One vma as the home sends it to an owner. */
+struct wire_vma {
+	uint64_t start, end;
+	uint32_t prot;
+	uint32_t kind;
+} __attribute__((packed));
+_Static_assert(sizeof(struct wire_vma) == 24, "wire vma");
+
+#define NET_SYNC_VMAS 256	/* wire_vma entries in one M2M_VMA_SYNC */
+
+/*
+ * M2M_VMA_SYNC: inside [start, end), which lies in vRegions the receiver owns, pid's
+ * vmas are exactly the nvmas that follow (clipped to the range); pages outside them go.
+ */
+struct m2m_vma_sync {
+	uint32_t pid;
+	uint32_t vnode;
+	uint8_t pmon;		/* the node that runs pid: the only one it serves */
+	uint8_t rsvd[3];
+	uint32_t nvmas;
+	uint64_t start, end;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2m_vma_sync) == 32, "vma sync");
+
+struct m2m_page {
+	uint32_t pid;
+	uint32_t rsvd;
+	uint64_t va;		/* page-aligned; the page follows */
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2m_page) == 16, "page put");
+
+#define MEMSTATS_VNODES 16
+
+/* X2M_MEMSTATS: the page store's counters and its use per vNode. */
+struct m2x_memstats {
+	uint64_t capacity_pages;
+	uint64_t free_pages;
+	uint64_t store_pages;		/* pages held for processes */
+	uint64_t fetches, writebacks, zero_fills;
+	uint64_t refused;		/* requests failing an ownership/permission check */
+	uint32_t nprocs;
+	uint32_t nvnodes;		/* entries used below */
+	struct { uint32_t vnode, rsvd; uint64_t pages; } vnodes[MEMSTATS_VNODES];
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2x_memstats) == 64 + 16 * MEMSTATS_VNODES, "memstats");
+
+#define EXCACHE_HIST 16		/* miss latency buckets: [2^i, 2^(i+1)) microseconds */
+
+/* X2P_EXSTATS: ExCache counters of one process, or of the node (pid 0). */
+struct p2x_exstats {
+	uint64_t hits;		/* sampled: accessed bits found set on resident lines */
+	uint64_t misses, evictions, writebacks;
+	uint32_t lines, ways;	/* geometry */
+	uint32_t policy;	/* 0 FIFO, 1 CLOCK */
+	uint32_t resident;	/* lines in use now */
+	uint64_t miss_ns_total;
+	uint64_t hist[EXCACHE_HIST];
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2x_exstats) == 56 + 8 * EXCACHE_HIST, "exstats");
 
 /* M2G_MEM_REPORT: an mComponent's capacity and free memory, sent every second. */
 struct m2g_mem_report {

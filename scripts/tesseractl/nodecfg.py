@@ -22,6 +22,7 @@ def render(cluster, node):
     if node.test_fault:
         lines.append(f"test_fault={node.test_fault}")
     lines.append(f"hb_timeout_ms={cluster.hb_timeout_ms}")
+    lines += [f"{k}={v}" for k, v in sorted(node.options.items())]
     return "\n".join(lines) + "\n" + cluster_map(cluster)
 
 

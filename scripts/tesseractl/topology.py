@@ -14,10 +14,6 @@ HOST_SLOTS = 4          # host endpoints (build/tessera-net) that may join a clu
 HOST_BASE_ID = 240      # their node ids: 240..243, names host0..host3
 NAME_RE = re.compile(r"[a-z0-9-]{1,15}")
 
-# Keys each role accepts in [node.options]. No role defines one yet; a role
-# that grows an option adds it here as {"key": Key(...)} and documents it in
-# scripts/cluster.toml.
-ROLE_OPTIONS = {role: {} for role in ROLES}
 
 REQUIRED = object()
 
@@ -54,6 +50,17 @@ NODE_KEYS = {
     "test_fault": Key("str", None, choices=TEST_FAULTS),
     "options": Key("table", {}),
 }
+
+# Keys each role accepts in [node.options], passed to the node's boot config
+# as key=value lines (kernel/config.c checks them again). A role that grows an
+# option adds it here and documents it in scripts/cluster.toml.
+ROLE_OPTIONS = {role: {} for role in ROLES}
+ROLE_OPTIONS["pmon"] = {
+    "excache_kb": Key("int", None, lo=64, hi=4 << 20),
+    "excache_ways": Key("int", None, lo=1, hi=64),
+    "excache_policy": Key("str", None, choices=("fifo", "clock")),
+}
+EXCACHE_DEFAULTS = {"excache_kb": 4096, "excache_ways": 8}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,7 +182,17 @@ def check_options(where, role, options):
             raise TopologyError(f"{where}: unknown key 'options.{key}' "
                                 f"(role {role} options: {have})")
     for key, spec in allowed.items():
-        check_value(where, f"options.{key}", spec, options.get(key))
+        if key in options:
+            check_value(where, f"options.{key}", spec, options[key])
+    if role == "pmon":
+        check_excache(where, {**EXCACHE_DEFAULTS, **options})
+
+
+def check_excache(where, o):
+    lines, ways = o["excache_kb"] // 4, o["excache_ways"]
+    if o["excache_kb"] % 4 or lines % ways:
+        raise TopologyError(f"{where}: options.excache_kb = {o['excache_kb']} is not a "
+                            f"whole number of {ways}-way sets of 4 KiB lines")
 
 
 # Unknown keys are reported before missing or bad ones: a misspelt key is the

@@ -17,6 +17,9 @@
 	"loglevel=debug\n"						\
 	"selftest=1\n"							\
 	"hb_timeout_ms=1500\n"						\
+	"excache_kb=512\n"						\
+	"excache_ways=4\n"						\
+	"excache_policy=fifo\n"					\
 	"peer=0 gmon0 gmon 52:54:00:7e:00:00\n"				\
 	"peer=1 pmon0 pmon 52:54:00:7e:00:01\n"
 
@@ -57,6 +60,7 @@ static void config_parses_every_field_of_a_good_file(void)
 	CHECK(memcmp(cfg.mac, mac1, 6) == 0);
 	CHECK(cfg.loglevel == LOG_DEBUG && cfg.selftest && cfg.test_fault == FAULT_NONE);
 	CHECK(cfg.hb_timeout_ms == 1500);
+	CHECK(cfg.excache_kb == 512 && cfg.excache_ways == 4 && cfg.excache_policy == EXCACHE_FIFO);
 	CHECK(cfg.npeers == 2);
 	CHECK(cfg.peers[0].id == 0 && cfg.peers[0].role == ROLE_GMON);
 	CHECK_STREQ(cfg.peers[0].name, "gmon0");
@@ -136,6 +140,31 @@ static void config_bounds_the_heartbeat_timeout(void)
 	CHECK(parse("hb_timeout_ms=99999999999999999999\n") == -EINVAL);
 	CHECK(parse("hb_timeout_ms=-5\n") == -EINVAL);
 	CHECK(parse("name=a\n") == 0 && cfg.hb_timeout_ms == CONFIG_HB_TIMEOUT_MS);
+}
+
+/* Before: defaults (4096 KiB, 8 ways, clock). After: each key parses, junk is refused. */
+static void config_parses_the_excache_keys(void)
+{
+	CHECK(parse("name=a\n") == 0 && cfg.excache_kb == CONFIG_EXCACHE_KB &&
+	      cfg.excache_ways == CONFIG_EXCACHE_WAYS && cfg.excache_policy == EXCACHE_CLOCK);
+	CHECK(parse("excache_kb=64\nexcache_ways=16\nexcache_policy=fifo\n") == 0);
+	CHECK(cfg.excache_kb == 64 && cfg.excache_ways == 16 && cfg.excache_policy == EXCACHE_FIFO);
+	CHECK(parse("excache_kb=63\n") == -EINVAL);
+	CHECK(parse("excache_kb=4194305\n") == -EINVAL);
+	CHECK(parse("excache_ways=0\n") == -EINVAL);
+	CHECK(parse("excache_ways=65\n") == -EINVAL);
+	CHECK(parse("excache_policy=lru\n") == -EINVAL);
+	CHECK_STREQ(err, "line 1: bad excache_policy 'lru' (want fifo|clock)");
+}
+
+/* Lines must fill whole sets: 100 KiB is 25 lines, not a multiple of 8 ways. */
+static void config_validate_requires_whole_excache_sets(void)
+{
+	CHECK(parse("name=a\nid=1\nrole=pmon\nmac=52:54:00:7e:00:01\nexcache_kb=100\n") == 0);
+	CHECK(config_validate(&cfg, err, sizeof(err)) == -EINVAL);
+	CHECK_STREQ(err, "excache_kb=100 is not a whole number of 8-way sets of 4 KiB lines");
+	CHECK(parse("name=a\nid=1\nrole=pmon\nmac=52:54:00:7e:00:01\nexcache_kb=96\n") == 0);
+	CHECK(config_validate(&cfg, err, sizeof(err)) == 0);
 }
 
 static void config_rejects_line_without_equals(void)
@@ -439,6 +468,8 @@ static const struct unit_test tests[] = {
 	TEST(config_cmdline_overrides_file_values),
 	TEST(config_cmdline_skips_words_without_equals),
 	TEST(config_cmdline_rejects_bad_words),
+	TEST(config_parses_the_excache_keys),
+	TEST(config_validate_requires_whole_excache_sets),
 	TEST(config_validate_accepts_a_node_without_peers),
 	TEST(config_validate_reports_each_missing_required_key),
 	TEST(config_validate_requires_self_among_peers),

@@ -1,0 +1,427 @@
+/*
+ * The ExCache (include/pcomponent/excache.h): lines, sets and the miss path. A
+ * miss claims a line of its set (marking it busy), leaves the lock, evicts the old
+ * contents (unmap, shoot down, write back if dirty), fetches the new page from its
+ * owner and maps it. Busy lines are nobody else's to touch, so no lock is held
+ * across the network.
+ */
+#define LOG_SUBSYS "excache"
+#include "kernel/config.h"
+#include "kernel/errno.h"
+#include "kernel/mm.h"
+#include "kernel/msg.h"
+#include "kernel/paging.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "mcomponent/vma.h"
+#include "pcomponent/excache.h"
+#include "pcomponent/process.h"
+
+#define FETCH_REPLY (sizeof(struct m2p_fetch) + PAGE_SIZE)
+#define RETRY_NS 20000			/* wait for a busy line of the page, or its set */
+#define COPY_TRIES 8			/* faults one page of a copy may take */
+
+static struct {
+	struct spinlock lock;		/* every line, hands, counters, process counters */
+	struct excache_line *lines;	/* nsets * ways, set by set */
+	uint64_t *frames;		/* physical page of each line; fixed */
+	unsigned *hands;		/* per set, for the policy */
+	unsigned nsets, ways;
+	enum excache_policy policy;
+	excache_victim_fn victim;
+	uint64_t seq;
+	unsigned resident;
+	struct excache_counters node;
+} xc = { .lock = SPINLOCK_INIT("excache") };
+
+int excache_init(const struct node_config *cfg)
+{
+	unsigned n = cfg->excache_kb / 4;
+
+	xc.ways = cfg->excache_ways;
+	xc.nsets = n / xc.ways;
+	xc.policy = cfg->excache_policy;
+	xc.victim = xc.policy == EXCACHE_FIFO ? excache_fifo_victim : excache_clock_victim;
+	xc.lines = kzalloc(n * sizeof(*xc.lines));
+	xc.frames = kzalloc(n * sizeof(*xc.frames));
+	xc.hands = kzalloc(xc.nsets * sizeof(*xc.hands));
+	if (!xc.lines || !xc.frames || !xc.hands)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		void *page = page_alloc(0);
+
+		if (!page) {
+			pr_err("only %u of %u lines fit in local memory", i, n);
+			return -ENOMEM;
+		}
+		xc.frames[i] = virt_to_phys(page);
+	}
+	pr_info("%u lines of 4 KiB in %u sets of %u ways, policy %s", n, xc.nsets, xc.ways,
+		xc.policy == EXCACHE_FIFO ? "fifo" : "clock");
+	return 0;
+}
+
+/* Consecutive pages of a process fall in consecutive sets. */
+static unsigned set_of(const struct process *p, uint64_t va)
+{
+	return (unsigned)(((va >> PAGE_SHIFT) + p->pid * 0x9e3779b1ULL) % xc.nsets);
+}
+
+static struct excache_line *lookup(struct process *p, uint64_t va, unsigned *idx)
+{
+	unsigned base = set_of(p, va) * xc.ways;
+
+	for (unsigned i = base; i < base + xc.ways; i++) {
+		if (xc.lines[i].state != LINE_FREE && xc.lines[i].proc == p &&
+		    xc.lines[i].va == va) {
+			*idx = i;
+			return &xc.lines[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Is (p, va) resident? With the lock held by the caller when frame is wanted: the
+ * line cannot be evicted until it is dropped.
+ */
+static bool resident_locked(struct process *p, uint64_t va, uint64_t *frame,
+			    struct excache_line **line)
+{
+	unsigned idx;
+	struct excache_line *l = lookup(p, va, &idx);
+
+	if (!l || l->state != LINE_VALID)
+		return false;
+	if (frame)
+		*frame = xc.frames[idx];
+	if (line)
+		*line = l;
+	return true;
+}
+
+static bool resident(struct process *p, uint64_t va, uint64_t *frame, struct excache_line **line)
+{
+	bool yes;
+
+	spin_lock(&xc.lock);
+	yes = resident_locked(p, va, frame, line);
+	spin_unlock(&xc.lock);
+	return yes;
+}
+
+/* Read and clear the accessed bits of a set's resident lines: the hit sample. */
+static void sample(struct excache_line *set)
+{
+	for (unsigned i = 0; i < xc.ways; i++) {
+		struct excache_line *l = &set[i];
+
+		if (l->state != LINE_VALID || !vm_test_clear_accessed(l->proc->user.root, l->va))
+			continue;
+		l->ref = true;
+		l->proc->stats.hits++;
+		xc.node.hits++;
+	}
+}
+
+static void count_miss(struct process *p, uint64_t ns)
+{
+	unsigned b = 0;
+
+	for (uint64_t us = ns / 1000; us > 1 && b < EXCACHE_HIST - 1; us >>= 1)
+		b++;
+	p->stats.misses++;
+	p->stats.miss_ns_total += ns;
+	p->stats.hist[b]++;
+	xc.node.misses++;
+	xc.node.miss_ns_total += ns;
+	xc.node.hist[b]++;
+}
+
+/* Send one resident page to its owner; io is the calling thread's buffer. */
+static int writeback(struct process *p, uint64_t va, uint64_t frame, uint8_t *io)
+{
+	struct p2m_writeback wb = { .pid = p->pid, .va = va };
+	int owner = proc_owner(p, va);
+
+	if (owner < 0)
+		return owner;
+	memcpy(io, &wb, sizeof(wb));
+	memcpy(io + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
+	return msg_rpc((uint8_t)owner, P2M_WRITEBACK, io, sizeof(wb) + PAGE_SIZE, NULL, 0,
+		       PROC_RPC_TIMEOUT);
+}
+
+/*
+ * Empty a busy line that still names its old (proc, va): unmap it everywhere and,
+ * if writeback is set and the page was written, send it to its owner first. cur is
+ * the process whose thread does the work (its io buffer carries the page).
+ */
+static void evict(struct process *cur, struct excache_line *l, unsigned idx, bool writeback_dirty)
+{
+	struct process *p = l->proc;
+	unsigned flags = 0;
+	int err;
+
+	vm_unmap(p->user.root, l->va, NULL, &flags);
+	if (!writeback_dirty || !((flags & VM_DIRTY) || l->dirty))
+		return;
+	err = writeback(p, l->va, xc.frames[idx], cur->io);
+	spin_lock(&xc.lock);
+	p->stats.writebacks++;
+	xc.node.writebacks++;
+	spin_unlock(&xc.lock);
+	if (err)
+		pr_warn("pid %u: write-back of va=%#lx failed (%d): the page is lost", p->pid,
+			l->va, err);
+}
+
+/*
+ * Claim a line of va's set for (p, va): a free one or a victim, marked busy. Returns
+ * its index, or -EAGAIN when the page is already resident or being filled (the caller
+ * rechecks) or every line of the set is busy. *old gets the victim's process.
+ */
+static int claim(struct process *p, uint64_t va, struct process **old, uint64_t *old_va)
+{
+	unsigned set = set_of(p, va), idx;
+	struct excache_line *lines = &xc.lines[set * xc.ways], *l;
+	int way;
+
+	if (lookup(p, va, &idx))
+		return -EAGAIN;
+	sample(lines);
+	way = xc.victim(lines, xc.ways, &xc.hands[set]);
+	if (way < 0)
+		return -EAGAIN;
+	l = &lines[way];
+	*old = l->state == LINE_VALID ? l->proc : NULL;
+	*old_va = l->va;
+	if (*old) {
+		(*old)->evicting++;
+		(*old)->stats.evictions++;
+		xc.node.evictions++;
+	} else {
+		xc.resident++;
+	}
+	*l = (struct excache_line){ .state = LINE_BUSY, .proc = *old ? *old : p, .va = *old_va };
+	return (int)(set * xc.ways + way);
+}
+
+/* Fetch (p, va) from its owner into the line's frame; the owner's prot or -errno. */
+static int fetch(struct process *p, uint64_t va, bool write, unsigned idx)
+{
+	struct p2m_fetch req = { .pid = p->pid, .flags = write ? FETCH_WRITE : 0, .va = va };
+	struct m2p_fetch reply;
+	int owner = proc_owner(p, va), n;
+
+	if (owner < 0)
+		return owner;
+	n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), p->io, FETCH_REPLY,
+		    PROC_RPC_TIMEOUT);
+	if (n < 0)
+		return n;
+	if (n != FETCH_REPLY)
+		return -EPROTO;
+	memcpy(&reply, p->io, sizeof(reply));
+	memcpy(phys_to_virt(xc.frames[idx]), p->io + sizeof(reply), PAGE_SIZE);
+	return (int)(reply.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+}
+
+static unsigned map_flags(uint32_t prot)
+{
+	return VM_USER | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/* Hand the line to (p, va) mapped with prot, or free it after a failed fill. */
+static void finish_fill(struct process *p, uint64_t va, unsigned idx, int prot)
+{
+	struct excache_line *l = &xc.lines[idx];
+
+	if (prot >= 0 && vm_map(p->user.root, va, xc.frames[idx], map_flags((uint32_t)prot)))
+		prot = -ENOMEM;
+	spin_lock(&xc.lock);
+	if (prot >= 0) {
+		*l = (struct excache_line){ .state = LINE_VALID, .proc = p, .va = va,
+					    .prot = (uint32_t)prot, .seq = ++xc.seq };
+	} else {
+		*l = (struct excache_line){ .state = LINE_FREE };
+		xc.resident--;
+	}
+	spin_unlock(&xc.lock);
+}
+
+int excache_fault(struct process *p, uint64_t va, bool write)
+{
+	uint64_t start = clock_ns(), old_va;
+	struct process *old;
+	int idx, prot;
+
+	va = PAGE_ALIGN_DOWN(va);
+	for (;;) {
+		spin_lock(&xc.lock);
+		idx = claim(p, va, &old, &old_va);
+		spin_unlock(&xc.lock);
+		if (idx >= 0)
+			break;
+		if (resident(p, va, NULL, NULL))
+			return 0;
+		sleep_ns(RETRY_NS);
+	}
+	if (old) {
+		evict(p, &xc.lines[idx], (unsigned)idx, true);
+		spin_lock(&xc.lock);
+		old->evicting--;
+		xc.lines[idx].proc = p;
+		xc.lines[idx].va = va;
+		spin_unlock(&xc.lock);
+	}
+	prot = fetch(p, va, write, (unsigned)idx);
+	finish_fill(p, va, (unsigned)idx, prot);
+	if (prot < 0)
+		return prot;
+	spin_lock(&xc.lock);
+	count_miss(p, clock_ns() - start);
+	spin_unlock(&xc.lock);
+	return 0;
+}
+
+/*
+ * Copy one piece of a page between the kernel and a resident line, under the lock
+ * so it cannot be evicted meanwhile. -EAGAIN when the page is not resident (or not
+ * writable, for a write): the caller faults it in and tries again.
+ */
+static int copy_page(struct process *p, uint64_t uva, void *kbuf, size_t n, bool to_user)
+{
+	struct excache_line *l;
+	uint64_t frame;
+	int err = -EAGAIN;
+
+	spin_lock(&xc.lock);
+	if (resident_locked(p, PAGE_ALIGN_DOWN(uva), &frame, &l) &&
+	    (!to_user || (l->prot & PROT_WRITE))) {
+		uint8_t *k = (uint8_t *)phys_to_virt(frame) + (uva & (PAGE_SIZE - 1));
+
+		if (to_user) {
+			memcpy(k, kbuf, n);
+			l->dirty = true;
+		} else {
+			memcpy(kbuf, k, n);
+		}
+		err = 0;
+	}
+	spin_unlock(&xc.lock);
+	return err;
+}
+
+static int copy_user(struct process *p, uint64_t uva, void *kbuf, size_t n, bool to_user)
+{
+	if (uva < VMA_MIN || uva > VMA_MAX || n > VMA_MAX - uva)
+		return -EFAULT;
+	while (n) {
+		size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
+		int tries = 0, err;
+
+		if (chunk > n)
+			chunk = n;
+		while ((err = copy_page(p, uva, kbuf, chunk, to_user)) == -EAGAIN) {
+			if (++tries > COPY_TRIES || excache_fault(p, uva, to_user))
+				return -EFAULT;
+		}
+		uva += chunk;
+		kbuf = (uint8_t *)kbuf + chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int excache_copy_in(struct process *p, void *dst, uint64_t uva, size_t n)
+{
+	return copy_user(p, uva, dst, n, false);
+}
+
+int excache_copy_out(struct process *p, uint64_t uva, const void *src, size_t n)
+{
+	return copy_user(p, uva, (void *)src, n, true);
+}
+
+/* Claim p's next valid line in [start, end) at or after *i; -1 when there is none. */
+static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned *i)
+{
+	unsigned n = xc.nsets * xc.ways;
+	int found = -1;
+
+	spin_lock(&xc.lock);
+	for (; *i < n && found < 0; (*i)++) {
+		struct excache_line *l = &xc.lines[*i];
+
+		if (l->state == LINE_VALID && l->proc == p && l->va >= start && l->va < end) {
+			l->state = LINE_BUSY;
+			found = (int)*i;
+		}
+	}
+	spin_unlock(&xc.lock);
+	return found;
+}
+
+int excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback_dirty)
+{
+	unsigned i = 0;
+	int idx;
+
+	while ((idx = claim_range(p, start, end, &i)) >= 0) {
+		evict(p, &xc.lines[idx], (unsigned)idx, writeback_dirty);
+		spin_lock(&xc.lock);
+		xc.lines[idx] = (struct excache_line){ .state = LINE_FREE };
+		xc.resident--;
+		spin_unlock(&xc.lock);
+	}
+	return 0;
+}
+
+/*
+ * p is exiting on its own thread and its address space goes next: free its lines
+ * without unmapping them, then wait out other threads still evicting one of them
+ * (they unmap from p's tables and may write back with p's pid).
+ */
+void excache_drop(struct process *p)
+{
+	unsigned n = xc.nsets * xc.ways;
+
+	for (;;) {
+		spin_lock(&xc.lock);
+		for (unsigned i = 0; i < n; i++) {
+			struct excache_line *l = &xc.lines[i];
+
+			if (l->state == LINE_VALID && l->proc == p) {
+				*l = (struct excache_line){ .state = LINE_FREE };
+				xc.resident--;
+			}
+		}
+		if (p->evicting == 0) {
+			spin_unlock(&xc.lock);
+			return;
+		}
+		spin_unlock(&xc.lock);
+		sleep_ns(RETRY_NS);
+	}
+}
+
+/* Counters of p (or the node), after sampling every resident line's accessed bit. */
+void excache_stats(struct process *p, struct p2x_exstats *out)
+{
+	const struct excache_counters *c = p ? &p->stats : &xc.node;
+
+	spin_lock(&xc.lock);
+	for (unsigned s = 0; s < xc.nsets; s++)
+		sample(&xc.lines[s * xc.ways]);
+	*out = (struct p2x_exstats){
+		.hits = c->hits, .misses = c->misses, .evictions = c->evictions,
+		.writebacks = c->writebacks, .lines = xc.nsets * xc.ways, .ways = xc.ways,
+		.policy = xc.policy, .resident = xc.resident, .miss_ns_total = c->miss_ns_total,
+	};
+	memcpy(out->hist, c->hist, sizeof(out->hist));
+	spin_unlock(&xc.lock);
+}
