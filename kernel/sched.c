@@ -50,12 +50,20 @@ static void thread_start(void)
 	thread_exit();
 }
 
-void schedule(void)
+/*
+ * Switch to the next runnable thread. preempt: an interrupt took the CPU from prev,
+ * which may have marked itself blocked without reaching its own schedule() yet; it
+ * stays runnable, or it would be lost if its waker had already run. Its wait loop
+ * re-checks the condition, so this is only a spurious wakeup.
+ */
+static void __schedule(bool preempt)
 {
 	struct cpu *c = this_cpu();
 	unsigned long flags = spin_lock_irqsave(&c->rq_lock);
 	struct thread *prev = c->current, *next = c->idle;
 
+	if (preempt && prev->state == THREAD_BLOCKED)
+		prev->state = THREAD_RUNNABLE;
 	if (prev != c->idle && (prev->state == THREAD_RUNNING || prev->state == THREAD_RUNNABLE)) {
 		prev->state = THREAD_RUNNABLE;
 		list_add_tail(&prev->rq_link, &c->run_queue);
@@ -82,12 +90,17 @@ void schedule(void)
 	irq_restore(flags);
 }
 
+void schedule(void)
+{
+	__schedule(false);
+}
+
 void sched_preempt_irq(void)
 {
 	struct cpu *c = this_cpu();
 
 	if (c->need_resched && c->preempt_count == 0)
-		schedule();
+		__schedule(true);
 }
 
 void sched_prepare_block(void)
