@@ -74,8 +74,9 @@ include tests/unit/unit.mk
 include net/fabric/fabric.mk
 include tests/fuzz/fuzz.mk
 include net/host/host.mk
+include tests/user/user.mk
 
-integration-test: deps all iso build/fabric-asan
+integration-test: deps all iso build/fabric-asan user-progs
 	$(PYTEST) -v tests/integration
 
 test: unit-test fuzz-test integration-test
@@ -89,5 +90,5 @@ clean:
 
 -include $(shell find build/obj -name '*.d' 2>/dev/null)
 
-bench: deps all iso build/fabric build/tessera-net
+bench: deps all iso build/fabric build/tessera-net user-progs
 	$(PYTHON) tests/bench/bench.py

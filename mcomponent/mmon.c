@@ -1,7 +1,7 @@
 /*
- * The memory monitor (build/mmon.elf). So far it tells GMM on gmon how much memory
- * it has, once a second, so gmon can place processes and vRegions on it; the vma
- * tree (mcomponent/vma.c) and the page store come with the vm RPCs.
+ * The memory monitor (build/mmon.elf): its RPC table, its start hook, X2M_MEMSTATS,
+ * and the once-a-second memory report to GMM on gmon. The memory service itself is in
+ * space.c (processes), exec.c, fetch.c, vm.c and sync.c; docs/memory.md describes it.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -9,13 +9,84 @@
 #include "kernel/monitor.h"
 #include "kernel/msg.h"
 #include "kernel/printk.h"
-#include "kernel/sched.h"
-#include "kernel/time.h"
+#include "lib/string.h"
+#include "mmon.h"
 
 #define REPORT_INTERVAL	NSEC_PER_SEC
 #define REPORT_TIMEOUT	(500 * NSEC_PER_MSEC)
+#define REFUSE_LOGGED	16	/* refusals logged in full; after that one in 256 */
 
-static uint8_t gmon_id;
+struct mmon_stats mmon_stats;
+uint8_t mmon_self;
+uint8_t mmon_gmon = 0xff;
+bool mmon_ready;
+static uint8_t roles[NET_NODES];	/* enum node_role + 1 from the cluster map; 0: unknown */
+
+bool mmon_is(uint8_t node, enum node_role role)
+{
+	return roles[node] == role + 1;
+}
+
+void mmon_refuse(const char *what, uint32_t pid, uint8_t peer, const char *why)
+{
+	uint64_t n = __atomic_add_fetch(&mmon_stats.refused, 1, __ATOMIC_RELAXED);
+
+	if (n <= REFUSE_LOGGED || n % 256 == 0)
+		pr_warn("refused %s pid=%u from node %u: %s (%lu refused)", what, pid, peer, why,
+			n);
+}
+
+void *mmon_kmalloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return kmalloc(size);
+}
+
+void mmon_kfree(void *ctx, void *p)
+{
+	(void)ctx;
+	kfree(p);
+}
+
+static int memstats(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		    size_t resp_max)
+{
+	struct m2x_memstats m;
+
+	(void)ctx, (void)peer, (void)req, (void)len;
+	if (resp_max < sizeof(m))
+		return -ENOSPC;
+	memset(&m, 0, sizeof(m));
+	m.capacity_pages = page_total_count();
+	m.free_pages = page_free_count();
+	m.fetches = __atomic_load_n(&mmon_stats.fetches, __ATOMIC_RELAXED);
+	m.writebacks = __atomic_load_n(&mmon_stats.writebacks, __ATOMIC_RELAXED);
+	m.zero_fills = __atomic_load_n(&mmon_stats.zero_fills, __ATOMIC_RELAXED);
+	m.refused = __atomic_load_n(&mmon_stats.refused, __ATOMIC_RELAXED);
+	m.nprocs = space_count();
+	pages_stats(&m);
+	memcpy(resp, &m, sizeof(m));
+	return sizeof(m);
+}
+
+#define PAGE_MSG(hdr) (sizeof(struct hdr) + NET_PAGE_SIZE)
+#define EXACT(op, fn, size) [op] = { fn, (size), (size) }
+
+static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
+	EXACT(P2M_PROC_NEW, space_proc_new, sizeof(struct p2m_proc_new)),
+	EXACT(P2M_PROC_EXIT, space_proc_exit, sizeof(uint32_t)),
+	EXACT(M2M_PROC_FREE, space_proc_free, sizeof(uint32_t)),
+	[H2M_IMAGE] = { exec_image, sizeof(struct h2m_image),
+			sizeof(struct h2m_image) + NET_IMAGE_CHUNK },
+	EXACT(P2M_EXEC, exec_run, sizeof(uint32_t)),
+	EXACT(P2M_FETCH, fetch_page, sizeof(struct p2m_fetch)),
+	EXACT(P2M_WRITEBACK, fetch_writeback, PAGE_MSG(p2m_writeback)),
+	EXACT(M2M_PAGE_PUT, fetch_page_put, PAGE_MSG(m2m_page)),
+	[M2M_VMA_SYNC] = { sync_receive, sizeof(struct m2m_vma_sync),
+			   sizeof(struct m2m_vma_sync) + NET_SYNC_VMAS * sizeof(struct wire_vma) },
+	EXACT(P2M_VM, vm_call, sizeof(struct p2m_vm)),
+	EXACT(X2M_MEMSTATS, memstats, 0),
+};
 
 static void reporter(void *arg)
 {
@@ -27,7 +98,8 @@ static void reporter(void *arg)
 			.capacity_pages = page_total_count(),
 			.free_pages = page_free_count(),
 		};
-		int err = msg_rpc(gmon_id, M2G_MEM_REPORT, &r, sizeof(r), NULL, 0, REPORT_TIMEOUT);
+		int err = msg_rpc(mmon_gmon, M2G_MEM_REPORT, &r, sizeof(r), NULL, 0,
+				  REPORT_TIMEOUT);
 
 		if (err < 0 && !warned)
 			pr_warn("memory report to gmon failed (%d); retrying every second", err);
@@ -38,17 +110,28 @@ static void reporter(void *arg)
 
 static int mmon_start(const struct node_config *cfg)
 {
+	int err;
+
+	mmon_self = cfg->id;
 	for (unsigned i = 0; i < cfg->npeers; i++) {
-		if (cfg->peers[i].role == ROLE_GMON) {
-			gmon_id = cfg->peers[i].id;
-			return thread_create("mem-report", reporter, NULL, 0) ? 0 : -ENOMEM;
-		}
+		roles[cfg->peers[i].id] = cfg->peers[i].role + 1;
+		if (cfg->peers[i].role == ROLE_GMON)
+			mmon_gmon = cfg->peers[i].id;
 	}
-	pr_warn("no gmon in the cluster map: nobody to report memory to");
-	return 0;
+	err = pages_init();
+	if (err)
+		return err;
+	__atomic_store_n(&mmon_ready, true, __ATOMIC_RELEASE);
+	if (mmon_gmon == 0xff) {
+		pr_warn("no gmon in the cluster map: no memory reports, no vRegion placement");
+		return 0;
+	}
+	return thread_create("mem-report", reporter, NULL, 0) ? 0 : -ENOMEM;
 }
 
 const struct monitor monitor = {
 	.role = ROLE_MMON,
+	.ops = mmon_ops,
+	.nops = NET_OPCODE_MAX,
 	.start = mmon_start,
 };

@@ -272,7 +272,7 @@ static uint64_t gap_bottomup(const struct vma_space *s, uint64_t len, uint64_t a
  * Where a non-fixed mapping goes, or 0: the hint if it is free and aligned, else the
  * highest gap below mmap_base, else (as Linux falls back) the lowest one above it.
  */
-static uint64_t place(const struct vma_space *s, uint64_t hint, uint64_t len, uint64_t align)
+uint64_t vma_place(const struct vma_space *s, uint64_t hint, uint64_t len, uint64_t align)
 {
 	uint64_t addr;
 
@@ -350,7 +350,7 @@ int vma_mmap(struct vma_space *s, uint64_t hint, uint64_t len, uint32_t prot,
 			return -EEXIST;
 		addr = hint;
 	} else {
-		addr = place(s, hint, len, align);
+		addr = vma_place(s, hint, len, align);
 		if (!addr)
 			return -ENOMEM;
 	}
@@ -483,7 +483,7 @@ static int mremap_move(struct vma_space *s, struct vma *v, uint64_t old, uint64_
 		       uint64_t new_len, uint64_t *out)
 {
 	uint32_t prot = v->prot, flags = v->flags, kind = v->kind;
-	uint64_t addr = place(s, 0, new_len, PAGE_SIZE);
+	uint64_t addr = vma_place(s, 0, new_len, PAGE_SIZE);
 	struct reserve r;
 	int err;
 

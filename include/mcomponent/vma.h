@@ -22,6 +22,7 @@
 #define PROT_WRITE 0x2
 #define PROT_EXEC 0x4
 
+#define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
@@ -116,6 +117,13 @@ static inline struct vma *vma_next(const struct vma *v)
  */
 int vma_mmap(struct vma_space *s, uint64_t hint, uint64_t len, uint32_t prot,
 	     uint32_t flags, enum vma_kind kind, uint64_t align, uint64_t *out);
+/*
+ * Where vma_mmap() would put a non-fixed mapping of len bytes (page-aligned, non-zero)
+ * with this hint and align (a power of two, at least a page), and where a moving
+ * vma_mremap() puts new_len bytes (hint 0, align a page); 0 if nothing fits. The home
+ * asks first so it can find the vRegions' owners before the space changes.
+ */
+uint64_t vma_place(const struct vma_space *s, uint64_t hint, uint64_t len, uint64_t align);
 /*
  * Unmap [addr, addr + PAGE_ALIGN(len)), splitting vmas at the edges; unmapping nothing
  * is 0. -EINVAL for an unaligned addr, len 0, or a range past VMA_MAX; -ENOMEM only when

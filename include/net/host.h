@@ -2,7 +2,8 @@
  * The host endpoint: the portable transport (net/) on Linux, joined to a running
  * cluster's fabric as a node of its own (a "host" entry of the cluster map). The
  * tool in net/host/tool.c and the benchmarks use it; calls block by running the
- * endpoint's event loop until their answer arrives.
+ * endpoint's event loop until their answer arrives. The same loop serves requests
+ * monitors send the host (P2H_*), through a table the tool installs with host_serve.
  */
 #ifndef NET_HOST_H
 #define NET_HOST_H
@@ -29,6 +30,9 @@ struct host_ep {
 	const struct host_peer *self;
 	struct net_endpoint ep;
 	struct rpc_client rpc;
+	struct rpc_server server;	/* echo only until host_serve */
+	unsigned replies;		/* answers sent and not yet acknowledged */
+	volatile int flushed;		/* replies reached 0: host_flush's flag */
 	struct verbs verbs;
 };
 
@@ -37,6 +41,13 @@ int host_open(struct host_ep *h, const char *run_dir, const char *as);
 void host_close(struct host_ep *h);
 /* Run the event loop until *done or timeout_ns passes (-ETIMEDOUT). */
 int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns);
+/*
+ * Serve ops (indexed by opcode; ANY_ECHO built in) with ctx as the handlers' first
+ * argument. Handlers run inside host_wait, one at a time, on the tool's thread.
+ */
+int host_serve(struct host_ep *h, const struct rpc_op *ops, unsigned nops, void *ctx);
+/* Run the event loop until every answer we sent is acknowledged (before exiting). */
+int host_flush(struct host_ep *h, uint64_t timeout_ns);
 const struct host_peer *host_peer(const struct host_ep *h, const char *name);
 uint64_t host_now(void);
 

@@ -1,7 +1,8 @@
 /*
  * The host endpoint (include/net/host.h): a unix datagram socket on the fabric
  * port of a "host" entry of the cluster map, the Linux environment the portable
- * transport needs, and an event loop that blocking calls run until answered.
+ * transport needs, and an event loop that blocking calls run until answered. The
+ * loop also serves RPCs monitors send the host (a program's output and exit).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -69,6 +70,40 @@ int host_xmit_raw(struct host_ep *h, const void *frame, size_t len)
 	if (sendto(h->fd, frame, len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
 		return -errno;
 	return 0;
+}
+
+static void reply_done(void *arg, const struct net_msg_hdr *m, int err)
+{
+	struct host_ep *h = arg;
+
+	(void)m;
+	(void)err;
+	if (!--h->replies)
+		h->flushed = 1;
+}
+
+/*
+ * An in-order message no module consumed: RPC requests go through the server's
+ * choke point and are handled on the spot (the host is one thread). The answer is
+ * counted until acknowledged, so host_flush can wait for it before the tool exits.
+ */
+static void env_deliver(void *ctx, uint8_t peer, const struct net_msg_hdr *m,
+			const void *payload, size_t len)
+{
+	struct host_ep *h = ctx;
+	struct net_msg_hdr r = { .kind = NET_RPC_RESP, .opcode = m->opcode, .id = m->id };
+	int ret;
+
+	if (m->kind != NET_RPC_REQ) {
+		net_count(&h->ep, peer, NET_C_UNHANDLED);
+		return;
+	}
+	if (rpc_check(&h->server, peer, m, len))
+		return;
+	ret = rpc_handle(&h->server, peer, m, payload, len, h->server.resp, NET_MSG_MAX);
+	r.status = ret < 0 ? ret : 0;
+	if (!net_send(&h->ep, peer, &r, h->server.resp, ret > 0 ? (size_t)ret : 0, reply_done, h))
+		h->replies++;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -168,7 +203,7 @@ static int endpoint_init(struct host_ep *h)
 {
 	struct net_env env = {
 		.ctx = h, .now_ns = env_now, .xmit = env_xmit, .alloc = env_alloc,
-		.free = env_free, .log = env_log,
+		.free = env_free, .deliver = env_deliver, .log = env_log,
 	};
 	struct net_params p;
 	int err;
@@ -184,8 +219,16 @@ static int endpoint_init(struct host_ep *h)
 	if (!err)
 		err = rpc_client_init(&h->rpc, &h->ep);
 	if (!err)
+		err = rpc_server_init(&h->server, &h->ep, NULL, 0, NULL);
+	if (!err)
 		err = verbs_init(&h->verbs, &h->ep, 16, 0);
 	return err;
+}
+
+int host_serve(struct host_ep *h, const struct rpc_op *ops, unsigned nops, void *ctx)
+{
+	rpc_server_fini(&h->server);
+	return rpc_server_init(&h->server, &h->ep, ops, nops, ctx);
 }
 
 int host_open(struct host_ep *h, const char *run_dir, const char *as)
@@ -206,6 +249,7 @@ int host_open(struct host_ep *h, const char *run_dir, const char *as)
 
 void host_close(struct host_ep *h)
 {
+	rpc_server_fini(&h->server);
 	if (h->fd >= 0)
 		close(h->fd);
 	if (h->lock_fd >= 0)
@@ -243,6 +287,12 @@ int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns)
 			drain(h);
 	}
 	return 0;
+}
+
+int host_flush(struct host_ep *h, uint64_t timeout_ns)
+{
+	h->flushed = !h->replies;
+	return host_wait(h, &h->flushed, timeout_ns);
 }
 
 struct call {

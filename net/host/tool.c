@@ -1,8 +1,9 @@
 /*
  * tessera-net: the host's window on the message layer of a running cluster. It
  * joins the fabric as a host entry of the cluster map and talks to monitors:
- * echo RPCs, node-to-node probes, one-sided READs, counters, malformed frames.
- * Output is key=value lines, for people and for tests/benchmarks alike.
+ * echo RPCs, node-to-node probes, one-sided READs, counters, malformed frames;
+ * it also runs programs on a vNode (run.c) and reads the memory side's counters
+ * (mem.c). Output is key=value lines, for people and for tests/benchmarks alike.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,6 +16,7 @@
 #include "tool.h"
 
 #define SEC 1000000000ULL
+#define PROBE_TIMEOUT_MS 2000
 
 static const char usage[] =
 	"usage: tessera-net [--run-dir DIR] [--as HOST] COMMAND ...\n"
@@ -24,13 +26,13 @@ static const char usage[] =
 	"  read NODE [--size N] [--offset N]     one-sided READ of NODE's probe region\n"
 	"  stats NODE [PEER]                     NODE's counters (of one peer, or all)\n"
 	"  inject NODE                           malformed frames and hostile requests\n"
-	"  place GMON PID VREGION|home           ask GMM which mComponent holds it\n";
-
-struct opts {
-	const char *run_dir, *as;
-	unsigned size, count, timeout_ms;
-	uint64_t offset;
-};
+	"  place GMON PID VREGION|home           ask GMM which mComponent holds it\n"
+	"  run PMON [--vnode N] [--timeout-ms N] [--env K=V]... ELF [ARG...]\n"
+	"                                        run ELF on PMON, stream its output,\n"
+	"                                        exit with its status\n"
+	"  exstats PMON [PID]                    ExCache counters (of PID, or the node)\n"
+	"  memstats MMON                         the mComponent's page store counters\n"
+	"  fetch MMON PID VA [--write]           a forged page fetch (it must be refused)\n";
 
 static const char *const kinds[] = { [PROBE_RAW] = "raw", [PROBE_RPC] = "rpc",
 				     [PROBE_READ] = "read", [PROBE_STREAM] = "stream" };
@@ -85,10 +87,11 @@ static int parse_kind(const char *s)
 
 static int cmd_probe(struct host_ep *h, int node, int peer, int kind, const struct opts *o)
 {
+	unsigned timeout_ms = o->timeout_ms ? o->timeout_ms : PROBE_TIMEOUT_MS;
 	struct probe_req q = { .peer = (uint8_t)peer, .kind = (uint8_t)kind, .size = o->size,
-			       .count = o->count, .timeout_ms = o->timeout_ms };
+			       .count = o->count, .timeout_ms = timeout_ms };
 	struct probe_resp r;
-	uint64_t budget = (uint64_t)o->count * o->timeout_ms * 1000000ULL + 30 * SEC;
+	uint64_t budget = (uint64_t)o->count * timeout_ms * 1000000ULL + 30 * SEC;
 	int ret = host_rpc(h, (uint8_t)node, ANY_PROBE, &q, sizeof(q), &r, sizeof(r), budget);
 
 	if (ret != (int)sizeof(r)) {
@@ -164,29 +167,77 @@ static int cmd_place(struct host_ep *h, int gmon, const char *pid, const char *v
 	return 0;
 }
 
+static int parse_opt(int c, struct opts *o)
+{
+	switch (c) {
+	case 'r': o->run_dir = optarg; break;
+	case 'a': o->as = optarg; break;
+	case 's': o->size = (unsigned)strtoul(optarg, NULL, 0); break;
+	case 'c': o->count = (unsigned)strtoul(optarg, NULL, 0); break;
+	case 't': o->timeout_ms = (unsigned)strtoul(optarg, NULL, 0); break;
+	case 'o': o->offset = strtoull(optarg, NULL, 0); break;
+	case 'v': o->vnode = (unsigned)strtoul(optarg, NULL, 0); break;
+	case 'w': o->write = true; break;
+	case 'e':
+		if (o->nenv == TOOL_ENVS)
+			return -1;
+		o->env[o->nenv++] = optarg;
+		break;
+	default: return -1;
+	}
+	return 0;
+}
+
+/* run PMON ELF: the words after ELF are the program's, dashes and all. */
+static bool program_args(const struct opts *o)
+{
+	return o->nwords >= 3 && !strcmp(o->words[0], "run");
+}
+
+/*
+ * Options may come anywhere among the words (`echo NODE --size 8`), so getopt
+ * stops at each word ("+") and we collect it, until a run's program arguments.
+ */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option longopts[] = {
 		{ "run-dir", required_argument, NULL, 'r' }, { "as", required_argument, NULL, 'a' },
 		{ "size", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'c' },
 		{ "timeout-ms", required_argument, NULL, 't' },
-		{ "offset", required_argument, NULL, 'o' }, { NULL, 0, NULL, 0 },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "vnode", required_argument, NULL, 'v' }, { "env", required_argument, NULL, 'e' },
+		{ "write", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
 	};
-	int c;
 
-	*o = (struct opts){ .run_dir = "run", .size = 64, .count = 1, .timeout_ms = 2000 };
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o->run_dir = optarg; break;
-		case 'a': o->as = optarg; break;
-		case 's': o->size = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'c': o->count = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 't': o->timeout_ms = (unsigned)strtoul(optarg, NULL, 0); break;
-		case 'o': o->offset = strtoull(optarg, NULL, 0); break;
-		default: return -1;
+	*o = (struct opts){ .run_dir = "run", .size = 64, .count = 1, .vnode = 1 };
+	o->words = calloc((size_t)argc, sizeof(*o->words));
+	while (o->words && optind < argc) {
+		if (program_args(o) || !strcmp(argv[optind], "--")) {
+			optind += !program_args(o);
+			while (optind < argc)
+				o->words[o->nwords++] = argv[optind++];
+			break;
 		}
+		if (argv[optind][0] != '-' || !argv[optind][1]) {
+			o->words[o->nwords++] = argv[optind++];
+			continue;
+		}
+		if (parse_opt(getopt_long(argc, argv, "+", longopts, NULL), o))
+			return -1;
 	}
-	return o->count && o->size <= PROBE_SIZE_MAX ? 0 : -1;
+	return o->words && o->nwords && o->count && o->size <= PROBE_SIZE_MAX ? 0 : -1;
+}
+
+int tool_join(struct host_ep *h, const struct opts *o)
+{
+	int err = host_open(h, o->run_dir, o->as);
+
+	if (!err)
+		return 0;
+	fprintf(stderr, "tessera-net: cannot join the cluster in %s: %s\n", o->run_dir,
+		strerror(-err));
+	return -1;
 }
 
 /* Dispatch argv (after the options) to a command; 2 on usage errors. */
@@ -207,6 +258,12 @@ static int run(struct host_ep *h, int argc, char **argv, const struct opts *o)
 		return cmd_stats(h, node, argc > 2 ? tool_node(h, argv[2]) : -1);
 	if (!strcmp(cmd, "place") && argc == 4)
 		return cmd_place(h, node, argv[2], argv[3]);
+	if (!strcmp(cmd, "exstats") && argc <= 3)
+		return tool_exstats(h, node, argc > 2 ? argv[2] : "0");
+	if (!strcmp(cmd, "memstats") && argc == 2)
+		return tool_memstats(h, node);
+	if (!strcmp(cmd, "fetch") && argc == 4)
+		return tool_fetch(h, node, argv[2], argv[3], o->write);
 	if (!strcmp(cmd, "probe") && argc == 4) {
 		peer = tool_node(h, argv[2]);
 		kind = parse_kind(argv[3]);
@@ -224,17 +281,19 @@ int main(int argc, char **argv)
 	struct opts o;
 	int ret;
 
-	if (parse_opts(argc, argv, &o) || optind >= argc) {
+	if (parse_opts(argc, argv, &o)) {
 		fputs(usage, stderr);
 		return 2;
 	}
-	ret = host_open(&h, o.run_dir, o.as);
-	if (ret) {
-		fprintf(stderr, "tessera-net: cannot join the cluster in %s: %s\n", o.run_dir,
-			strerror(-ret));
+	if (!strcmp(o.words[0], "run")) {
+		if (o.nwords >= 3)
+			return tool_run(&o);
+		fputs(usage, stderr);
 		return 2;
 	}
-	ret = run(&h, argc - optind, argv + optind, &o);
+	if (tool_join(&h, &o))
+		return 2;
+	ret = run(&h, o.nwords, o.words, &o);
 	host_close(&h);
 	return ret;
 }

@@ -2,11 +2,38 @@
 #ifndef NET_HOST_TOOL_H
 #define NET_HOST_TOOL_H
 
+#include <stdbool.h>
 #include "net/host.h"
+
+#define TOOL_ENVS 64		/* --env options a run takes */
+
+/* The command line, parsed once by tool.c. */
+struct opts {
+	const char *run_dir, *as;
+	unsigned size, count;
+	unsigned timeout_ms;		/* 0: the command's default */
+	uint64_t offset;
+	unsigned vnode;			/* run --vnode */
+	bool write;			/* fetch --write */
+	const char *env[TOOL_ENVS];	/* run --env K=V, in order */
+	unsigned nenv;
+	char **words;			/* the command and its operands, options taken out */
+	int nwords;
+};
 
 /* The id of the cluster node called name, or -1 (with a message). */
 int tool_node(struct host_ep *h, const char *name);
+/* Join the cluster o names; 0, or -1 with a message. */
+int tool_join(struct host_ep *h, const struct opts *o);
 /* Send node every kind of malformed frame and hostile request; 0 if all were refused. */
 int tool_inject(struct host_ep *h, int node);
+
+/* run PMON ELF [ARG...] (o->words): the program's exit status, or the tool's (run.c). */
+int tool_run(const struct opts *o);
+
+/* The memory side's counters and a forged fetch (mem.c); exit codes for main. */
+int tool_exstats(struct host_ep *h, int pmon, const char *pid);
+int tool_memstats(struct host_ep *h, int mmon);
+int tool_fetch(struct host_ep *h, int mmon, const char *pid, const char *va, bool write);
 
 #endif

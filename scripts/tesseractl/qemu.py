@@ -55,6 +55,8 @@ def argv(node, accel, iso, cfg, log):
         "-smp", str(node.vcpus), "-m", str(node.memory),
         "-nodefaults", "-display", "none", "-no-reboot",
         "-serial", f"file:{log}",
+        # The QEMU monitor, for a look inside a stuck node: `info registers -a`.
+        "-monitor", f"unix:{log[:-len('.log')]}.mon,server=on,wait=off",
         "-cdrom", iso, "-boot", "d",
         "-fw_cfg", f"name={nodecfg.FW_CFG_NAME},file={cfg}",
     ]

@@ -46,7 +46,7 @@ class Vm:
         self.ready_at = None
 
     def start(self, cluster, accel, iso, fabric_dir):
-        for ext in (".cfg", ".log", ".stderr", ".pid"):
+        for ext in (".cfg", ".log", ".stderr", ".pid", ".mon"):
             remove(self.base + ext)
         with open(self.base + ".cfg", "w") as f:
             f.write(nodecfg.render(cluster, self.node))
@@ -95,6 +95,7 @@ class Vm:
         if self.log:
             self.log.close()
         remove(self.base + ".pid")
+        remove(self.base + ".mon")
 
 
 def remove(path):

@@ -20,10 +20,23 @@ UNIT_SRCS_crc32c := arch/x86/crc32c.c net/wire.c
 UNIT_TESTS += vma vma_ranges
 UNIT_SRCS_vma := mcomponent/vma.c mcomponent/vma_tree.c
 UNIT_SRCS_vma_ranges := $(UNIT_SRCS_vma)
+UNIT_TESTS += vregion store elf
+UNIT_SRCS_vregion := mcomponent/vregion.c $(UNIT_SRCS_vma)
+UNIT_SRCS_store := mcomponent/store.c
+UNIT_SRCS_elf := mcomponent/elf.c
+# The memory monitor's services whole, on stubs of the kernel (tests/unit/mmon_host.c).
+UNIT_TESTS += mmon mmon_vm mmon_fuzz
+UNIT_SRCS_mmon := $(wildcard mcomponent/*.c) tests/unit/mmon_host.c
+UNIT_SRCS_mmon_vm := $(UNIT_SRCS_mmon)
+UNIT_SRCS_mmon_fuzz := $(UNIT_SRCS_mmon)
 
 # The global managers' policies (managers/, linked into gmon.elf).
 UNIT_TESTS += gmm
 UNIT_SRCS_gmm := managers/gmm.c
+
+# The ExCache's victim policies (pcomponent/, linked into pmon.elf).
+UNIT_TESTS += excache_policy
+UNIT_SRCS_excache_policy := pcomponent/excache_fifo.c pcomponent/excache_clock.c
 
 # The message layer: every test links all of net/ (not net/fabric/ or net/host/)
 # and the simulated fabric.

@@ -1,0 +1,132 @@
+/*
+ * What the memory monitor's files share: the per-process spaces (space.c), the page
+ * store behind its lock (pages.c), vRegion owners and the home-to-owner sync
+ * (owner.c, sync.c), and the RPC handlers that mmon.c puts in its table.
+ */
+#ifndef MCOMPONENT_MMON_H
+#define MCOMPONENT_MMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/config.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
+#include "mcomponent/vma.h"
+#include "mcomponent/vregion.h"
+#include "net/wire.h"
+
+#define MMON_RPC_TIMEOUT (2 * NSEC_PER_SEC)	/* calls to gmon and other mmons */
+#define MMON_RESERVE 512			/* free pages left to the kernel and network */
+
+/* The layout exec gives a process: an 8 MiB stack at the top, mmap below as Linux. */
+#define MMON_STACK_SIZE (8ULL << 20)
+#define MMON_MMAP_BASE (VMA_MAX - (128ULL << 20))
+
+struct stage;
+
+/*
+ * One process as this node sees it. On the home: the whole vma tree, the staged image
+ * until exec, the owners of its vRegions. On an owner of some of its vRegions: a
+ * mirror of the vmas inside them, kept by the home's M2M_VMA_SYNC.
+ *
+ * Holding the space (space_get() until space_put()) is exclusive and may block (RPCs
+ * to gmon and owners happen while holding it): it guards every field below the
+ * first group, which space_lock guards.
+ */
+struct space {
+	struct space *next;		/* space_lock: hash chain */
+	unsigned refs;			/* space_lock: holders and waiters */
+	bool busy;			/* space_lock: somebody holds it */
+	bool dead;			/* space_lock: out of the table, going away */
+	struct wait_queue wq;		/* waiters for !busy */
+
+	uint32_t pid;			/* fixed */
+	bool is_home;			/* fixed */
+	uint8_t host;			/* fixed; home: who may stage the image */
+	uint8_t home;			/* fixed; the home (this node if is_home) */
+	uint8_t pmon;			/* the node running pid: the only one served */
+	uint32_t vnode;
+	struct stage *stage;		/* home: the image until exec, or NULL */
+	struct vma_space vs;
+	struct vregion_map owners;	/* home: owners of its vRegions asked so far */
+	uint8_t synced[NET_NODES / 8];	/* home: owners it sent vmas or pages to */
+};
+
+/* Counters for X2M_MEMSTATS; atomic adds, read without a lock. */
+struct mmon_stats {
+	uint64_t fetches;
+	uint64_t writebacks;
+	uint64_t zero_fills;
+	uint64_t refused;		/* -EPERM and -EACCES answers */
+};
+
+extern struct mmon_stats mmon_stats;
+extern uint8_t mmon_self;		/* this node's id */
+extern uint8_t mmon_gmon;		/* gmon's id, 0xff if none */
+extern bool mmon_ready;			/* set once the store is up: spaces may exist */
+
+static inline void mmon_count(uint64_t *counter)
+{
+	__atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+/* mmon.c: the cluster map's role of a node; a refusal, counted and logged (limited). */
+bool mmon_is(uint8_t node, enum node_role role);
+void mmon_refuse(const char *what, uint32_t pid, uint8_t peer, const char *why);
+/* kmalloc and kfree as the portable cores' allocation callbacks. */
+void *mmon_kmalloc(void *ctx, size_t size);
+void mmon_kfree(void *ctx, void *p);
+
+/* space.c: the table of spaces. space_get() waits for the holder; NULL if none. */
+int space_create(uint32_t pid, bool is_home, uint8_t home, struct space **out);
+struct space *space_get(uint32_t pid);
+void space_put(struct space *s);
+/* Free a held space's pages, vmas and image; it leaves the table at once. */
+void space_kill(struct space *s);
+unsigned space_count(void);
+/* Hold pid's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
+int space_get_pmon(uint32_t pid, uint8_t peer, const char *what, struct space **out);
+int space_get_home(uint32_t pid, uint8_t peer, const char *what, struct space **out);
+/* As space_get_pmon(), for requests only the home serves (exec, vm, exit). */
+int space_get_pmon_home(uint32_t pid, uint8_t peer, const char *what, struct space **out);
+
+/* pages.c: the node's page store; va and ranges are page-aligned user addresses. */
+int pages_init(void);
+int pages_fetch(struct space *s, uint64_t va, bool write, void *out);
+int pages_write(struct space *s, uint64_t va, const void *src);
+void pages_drop(struct space *s, uint64_t lo, uint64_t hi);
+void pages_drop_unmapped(struct space *s, uint64_t lo, uint64_t hi);
+void pages_move(struct space *s, uint64_t from, uint64_t to, uint64_t len);
+void pages_free(uint32_t pid);
+void pages_stats(struct m2x_memstats *m);
+
+/* owner.c: which mmon owns a vRegion, asked from gmon once per space and vRegion. */
+int owner_of(struct space *s, uint32_t r, uint8_t *owner);
+int owner_fill(struct space *s, uint64_t lo, uint64_t hi);
+bool owner_all_self(struct space *s, uint64_t lo, uint64_t hi);
+
+/* sync.c: tell owners what the home's tree holds over a range; fresh: drop its pages. */
+int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh);
+int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page);
+unsigned sync_free_all(struct space *s);
+
+/* exec.c */
+struct stage *exec_stage_new(uint32_t len);
+void exec_stage_free(struct stage *st);
+
+/* RPC handlers (include/net/rpc.h), by file. */
+#define MMON_HANDLER(name) \
+	int name(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t resp_max)
+MMON_HANDLER(space_proc_new);
+MMON_HANDLER(space_proc_exit);
+MMON_HANDLER(space_proc_free);
+MMON_HANDLER(exec_image);
+MMON_HANDLER(exec_run);
+MMON_HANDLER(fetch_page);
+MMON_HANDLER(fetch_writeback);
+MMON_HANDLER(fetch_page_put);
+MMON_HANDLER(sync_receive);
+MMON_HANDLER(vm_call);
+
+#endif

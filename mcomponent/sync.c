@@ -1,0 +1,246 @@
+/*
+ * Home to owner: after the home's vma tree changes over a range, each owner of a
+ * vRegion in it gets the vmas there (M2M_VMA_SYNC) and replaces its mirror; pages go
+ * with M2M_PAGE_PUT, and M2M_PROC_FREE ends it all. The receiving side is here too.
+ */
+#define LOG_SUBSYS "mmon"
+#include "kernel/errno.h"
+#include "kernel/mm.h"
+#include "kernel/msg.h"
+#include "kernel/printk.h"
+#include "lib/string.h"
+#include "mmon.h"
+
+#define SYNC_MSG_MAX (sizeof(struct m2m_vma_sync) + NET_SYNC_VMAS * sizeof(struct wire_vma))
+
+static void mark_synced(struct space *s, uint8_t owner)
+{
+	s->synced[owner / 8] |= 1u << (owner % 8);
+}
+
+/* Send one message: the vmas of [lo, hi) are the n entries already in msg's body. */
+static int send_one(struct space *s, uint8_t owner, uint8_t *msg, uint64_t lo, uint64_t hi,
+		    uint32_t n)
+{
+	struct m2m_vma_sync h = {
+		.pid = s->pid, .vnode = s->vnode, .pmon = s->pmon, .nvmas = n,
+		.start = lo, .end = hi,
+	};
+	int ret;
+
+	memcpy(msg, &h, sizeof(h));
+	mark_synced(s, owner);
+	ret = msg_rpc(owner, M2M_VMA_SYNC, msg, sizeof(h) + n * sizeof(struct wire_vma), NULL,
+		      0, MMON_RPC_TIMEOUT);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * Send the home tree over [lo, hi), inside one vRegion, to its owner: consecutive
+ * messages of at most NET_SYNC_VMAS vmas, each covering up to the next one's first vma.
+ * fresh: an empty message first, so the owner drops every page of the range.
+ */
+static int send_sync(struct space *s, uint8_t owner, uint64_t lo, uint64_t hi, bool fresh)
+{
+	uint8_t *msg = kmalloc(SYNC_MSG_MAX);
+	struct vma *v = vma_first_after(&s->vs, lo);
+	struct wire_vma w;
+	uint64_t at = lo, end;
+	uint32_t n;
+	int err = 0;
+
+	if (!msg)
+		return -ENOMEM;
+	if (fresh)
+		err = send_one(s, owner, msg, lo, hi, 0);
+	while (!err && at < hi) {
+		for (n = 0; v && v->start < hi && n < NET_SYNC_VMAS; v = v->next, n++) {
+			w = (struct wire_vma){
+				.start = v->start > lo ? v->start : lo,
+				.end = v->end < hi ? v->end : hi,
+				.prot = v->prot, .kind = v->kind,
+			};
+			memcpy(msg + sizeof(struct m2m_vma_sync) + n * sizeof(w), &w, sizeof(w));
+		}
+		end = v && v->start < hi ? v->start : hi;
+		err = send_one(s, owner, msg, at, end, n);
+		at = end;
+	}
+	kfree(msg);
+	return err;
+}
+
+/*
+ * Bring every owner of a known vRegion in [lo, hi) up to date with the home's tree:
+ * remote owners by message, this node by dropping the pages no vma covers (all of
+ * them if fresh). Goes on past a failing owner; returns the first error.
+ */
+int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh)
+{
+	uint32_t end_r;
+	uint64_t a, b;
+	int err = 0, e;
+	long r;
+
+	if (lo >= hi)
+		return 0;
+	end_r = vregion_of(hi - 1) + 1;
+	for (r = vregion_map_next(&s->owners, vregion_of(lo), end_r); r >= 0;
+	     r = vregion_map_next(&s->owners, (uint32_t)r + 1, end_r)) {
+		int owner = vregion_map_get(&s->owners, (uint32_t)r);
+
+		a = vregion_start((uint32_t)r) > lo ? vregion_start((uint32_t)r) : lo;
+		b = vregion_start((uint32_t)r) + VREGION_SIZE < hi ?
+		    vregion_start((uint32_t)r) + VREGION_SIZE : hi;
+		if (owner == mmon_self) {
+			if (fresh)
+				pages_drop(s, a, b);
+			else
+				pages_drop_unmapped(s, a, b);
+			continue;
+		}
+		e = send_sync(s, (uint8_t)owner, a, b, fresh);
+		if (e) {
+			pr_warn("vma sync pid=%u [%#lx, %#lx) to mmon %d failed (%d)", s->pid, a,
+				b, owner, e);
+			err = err ? err : e;
+		}
+	}
+	return err;
+}
+
+/* M2M_PAGE_PUT of one page (exec's image) to its owner. */
+int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page)
+{
+	struct m2m_page h = { .pid = s->pid, .va = va };
+	uint8_t *msg = kmalloc(sizeof(h) + NET_PAGE_SIZE);
+	int ret;
+
+	if (!msg)
+		return -ENOMEM;
+	memcpy(msg, &h, sizeof(h));
+	memcpy(msg + sizeof(h), page, NET_PAGE_SIZE);
+	mark_synced(s, owner);
+	ret = msg_rpc(owner, M2M_PAGE_PUT, msg, sizeof(h) + NET_PAGE_SIZE, NULL, 0,
+		      MMON_RPC_TIMEOUT);
+	kfree(msg);
+	return ret < 0 ? ret : 0;
+}
+
+/* M2M_PROC_FREE to every owner that got anything; returns how many were told. */
+unsigned sync_free_all(struct space *s)
+{
+	unsigned told = 0;
+	int ret;
+
+	for (unsigned node = 0; node < NET_NODES; node++) {
+		if (!(s->synced[node / 8] & (1u << (node % 8))))
+			continue;
+		ret = msg_rpc((uint8_t)node, M2M_PROC_FREE, &s->pid, sizeof(s->pid), NULL, 0,
+			      MMON_RPC_TIMEOUT);
+		if (ret < 0)
+			pr_warn("M2M_PROC_FREE pid=%u to mmon %u failed (%d)", s->pid, node, ret);
+		else
+			told++;
+	}
+	return told;
+}
+
+/* The message's range and vmas: aligned, inside one vRegion, sorted, in bounds. */
+static int check_sync(const struct m2m_vma_sync *h, const uint8_t *body)
+{
+	const uint64_t low = PAGE_SIZE - 1;
+	uint64_t at = h->start;
+	struct wire_vma w;
+
+	if (((h->start | h->end) & low) || h->start >= h->end || h->end > VMA_MAX ||
+	    vregion_of(h->start) != vregion_of(h->end - 1) || !mmon_is(h->pmon, ROLE_PMON) ||
+	    !h->pid)
+		return -EINVAL;
+	for (uint32_t i = 0; i < h->nvmas; i++) {
+		memcpy(&w, body + i * sizeof(w), sizeof(w));
+		if (((w.start | w.end) & low) || w.start < at || w.start >= w.end ||
+		    w.end > h->end || w.start < VMA_MIN ||
+		    (w.prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) || w.kind >= VMA_KIND_COUNT)
+			return -EINVAL;
+		at = w.end;
+	}
+	return 0;
+}
+
+/* The mirror for pid, held: the existing one, or a new one whose home is peer. */
+static int mirror_get(const struct m2m_vma_sync *h, uint8_t peer, struct space **out)
+{
+	struct space *s = space_get(h->pid);
+	int err;
+
+	if (!s) {
+		err = space_create(h->pid, false, peer, &s);
+		if (err == -EEXIST)
+			s = space_get(h->pid);
+		else if (err)
+			return err;
+		else
+			pr_info("mirror of pid=%u for its home mmon %u", h->pid, peer);
+		if (!s)
+			return -EAGAIN;
+	}
+	if (s->is_home || s->home != peer) {
+		space_put(s);
+		mmon_refuse("vma-sync", h->pid, peer, "not the process's home");
+		return -EPERM;
+	}
+	*out = s;
+	return 0;
+}
+
+/*
+ * Replace the mirror over [start, end) with the listed vmas, then drop the pages they
+ * no longer cover. Running out of memory half-way leaves the range partly updated and
+ * returns -ENOMEM; the home logs it.
+ */
+static int mirror_apply(struct space *s, const struct m2m_vma_sync *h, const uint8_t *body)
+{
+	const uint32_t flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+	struct wire_vma w;
+	uint64_t out;
+	int err;
+
+	err = vma_munmap(&s->vs, h->start, h->end - h->start);
+	for (uint32_t i = 0; !err && i < h->nvmas; i++) {
+		memcpy(&w, body + i * sizeof(w), sizeof(w));
+		err = vma_mmap(&s->vs, w.start, w.end - w.start, w.prot, flags, w.kind, 0, &out);
+	}
+	pages_drop_unmapped(s, h->start, h->end);
+	s->pmon = h->pmon;
+	s->vnode = h->vnode;
+	return err;
+}
+
+/* M2M_VMA_SYNC: from the home of pid, about vRegions this node owns. */
+int sync_receive(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		 size_t resp_max)
+{
+	const uint8_t *body = (const uint8_t *)req + sizeof(struct m2m_vma_sync);
+	struct m2m_vma_sync h;
+	struct space *s;
+	int err;
+
+	(void)ctx, (void)resp, (void)resp_max;
+	memcpy(&h, req, sizeof(h));
+	if (!mmon_is(peer, ROLE_MMON) || peer == mmon_self) {
+		mmon_refuse("vma-sync", h.pid, peer, "not another mmon");
+		return -EPERM;
+	}
+	if (h.nvmas > NET_SYNC_VMAS || len != sizeof(h) + h.nvmas * sizeof(struct wire_vma))
+		return -EINVAL;
+	err = check_sync(&h, body);
+	if (err)
+		return err;
+	err = mirror_get(&h, peer, &s);
+	if (err)
+		return err;
+	err = mirror_apply(s, &h, body);
+	space_put(s);
+	return err;
+}

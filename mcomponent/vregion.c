@@ -1,0 +1,70 @@
+/*
+ * A home's map from vRegion to owner mComponent: a two-level table whose 2 KiB
+ * chunks are allocated on first use, so a process touching a few vRegions costs a
+ * few chunks. Portable; tests/unit/test_vregion.c.
+ */
+#include "mcomponent/vregion.h"
+#include "kernel/errno.h"
+#include "lib/string.h"
+
+_Static_assert(VREGION_COUNT % VREGION_CHUNK == 0, "whole chunks");
+
+void vregion_map_init(struct vregion_map *m, const struct vma_alloc *alloc)
+{
+	memset(m->chunks, 0, sizeof(m->chunks));
+	m->alloc = *alloc;
+}
+
+void vregion_map_fini(struct vregion_map *m)
+{
+	for (uint32_t i = 0; i < VREGION_CHUNKS; i++) {
+		if (m->chunks[i])
+			m->alloc.free(m->alloc.ctx, m->chunks[i]);
+		m->chunks[i] = NULL;
+	}
+}
+
+int vregion_map_get(const struct vregion_map *m, uint32_t r)
+{
+	const uint16_t *c = r < VREGION_COUNT ? m->chunks[r / VREGION_CHUNK] : NULL;
+
+	if (!c || !c[r % VREGION_CHUNK])
+		return -ENOENT;
+	return c[r % VREGION_CHUNK] - 1;
+}
+
+int vregion_map_set(struct vregion_map *m, uint32_t r, uint8_t owner)
+{
+	uint16_t **c;
+
+	if (r >= VREGION_COUNT)
+		return -EINVAL;
+	c = &m->chunks[r / VREGION_CHUNK];
+	if (!*c) {
+		*c = m->alloc.alloc(m->alloc.ctx, VREGION_CHUNK * sizeof(**c));
+		if (!*c)
+			return -ENOMEM;
+		memset(*c, 0, VREGION_CHUNK * sizeof(**c));
+	}
+	(*c)[r % VREGION_CHUNK] = (uint16_t)owner + 1;
+	return 0;
+}
+
+long vregion_map_next(const struct vregion_map *m, uint32_t r, uint32_t end)
+{
+	const uint16_t *c;
+
+	if (end > VREGION_COUNT)
+		end = VREGION_COUNT;
+	while (r < end) {
+		c = m->chunks[r / VREGION_CHUNK];
+		if (!c) {
+			r = (r / VREGION_CHUNK + 1) * VREGION_CHUNK;
+			continue;
+		}
+		if (c[r % VREGION_CHUNK])
+			return r;
+		r++;
+	}
+	return -1;
+}

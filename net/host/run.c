@@ -1,0 +1,332 @@
+/*
+ * tessera-net run: start a static ELF on a pmon and be its terminal. The host asks
+ * the pmon for a process (H2P_SPAWN), stages the image on the process's home
+ * mComponent (H2M_IMAGE), starts it (H2P_START), then serves the P2H_OUTPUT and
+ * P2H_EXIT requests the pmon sends back and exits with the program's status.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "net/host.h"
+#include "tool.h"
+
+#define SEC 1000000000ULL
+#define SPAWN_TIMEOUT (10 * SEC)
+#define CHUNK_TIMEOUT (10 * SEC)
+#define START_TIMEOUT (60 * SEC)
+#define PING_INTERVAL (2 * SEC)	/* how often a quiet pmon is asked if it lives */
+#define PING_TIMEOUT (30 * SEC)
+#define FLUSH_TIMEOUT SEC	/* for our last answers to be acknowledged */
+#define RUN_TIMEOUT_MS 600000
+
+/* The tool's own exit codes; the program's are 0..255 (128 + signal if killed). */
+enum { EXIT_USAGE = 2, EXIT_TIMEOUT = 124, EXIT_CLUSTER = 125, EXIT_NOEXEC = 126 };
+
+/* The program being run. The P2H handlers' context; pid 0 refuses everything. */
+struct job {
+	struct host_ep *h;
+	uint8_t pmon;
+	uint32_t pid;
+	volatile int exited;
+	int status;
+	uint8_t *image;
+	size_t image_len;
+	uint8_t spawn[sizeof(struct h2p_spawn) + NET_SPAWN_STRINGS];
+	size_t spawn_len;
+	int pinging;			/* an echo to the pmon is in flight */
+	uint64_t ping_ns;		/* when the last one went out */
+	int ping_err;			/* the first one that failed */
+};
+
+/* Read the whole file; the pmon and mmon judge whether it is an ELF. */
+static int load_image(struct job *j, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	struct stat st;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	else if (st.st_size > NET_IMAGE_MAX)
+		err = -EFBIG;
+	else if (!(j->image = malloc((size_t)st.st_size + 1)))
+		err = -ENOMEM;
+	while (!err && j->image_len < (size_t)st.st_size) {
+		n = read(fd, j->image + j->image_len, (size_t)st.st_size - j->image_len);
+		if (n <= 0)
+			err = n < 0 ? -errno : -EIO;
+		else
+			j->image_len += (size_t)n;
+	}
+	close(fd);
+	return err;
+}
+
+static int put_string(struct job *j, const char *s)
+{
+	size_t n = strlen(s) + 1;
+
+	if (j->spawn_len + n > sizeof(j->spawn))
+		return -E2BIG;
+	memcpy(j->spawn + j->spawn_len, s, n);
+	j->spawn_len += n;
+	return 0;
+}
+
+/* H2P_SPAWN's payload: argv = [basename(ELF), ARG...], then the --env strings. */
+static int build_spawn(struct job *j, const struct opts *o)
+{
+	const char *elf = o->words[2], *slash = strrchr(elf, '/');
+	struct h2p_spawn s = {
+		.vnode = o->vnode, .image_len = (uint32_t)j->image_len,
+		.argc = (uint16_t)(o->nwords - 2), .envc = (uint16_t)o->nenv,
+	};
+	int err;
+
+	j->spawn_len = sizeof(s);
+	err = put_string(j, slash ? slash + 1 : elf);
+	for (int i = 3; !err && i < o->nwords; i++)
+		err = put_string(j, o->words[i]);
+	for (unsigned i = 0; !err && i < o->nenv; i++)
+		err = put_string(j, o->env[i]);
+	memcpy(j->spawn, &s, sizeof(s));
+	return err;
+}
+
+static void write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;		/* our reader went away: the bytes are lost */
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+static bool from_job(const struct job *j, uint8_t peer, uint32_t pid)
+{
+	return j->pid && peer == j->pmon && pid == j->pid;
+}
+
+static int handle_output(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+			 size_t resp_max)
+{
+	struct job *j = ctx;
+	struct p2h_output out;
+
+	(void)resp;
+	(void)resp_max;
+	memcpy(&out, req, sizeof(out));
+	if (!from_job(j, peer, out.pid))
+		return -EPERM;
+	if (out.fd != 1 && out.fd != 2)
+		return -EINVAL;
+	write_all((int)out.fd, (const uint8_t *)req + sizeof(out), len - sizeof(out));
+	return 0;
+}
+
+static int handle_exit(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		       size_t resp_max)
+{
+	struct job *j = ctx;
+	struct p2h_exit e;
+
+	(void)len;
+	(void)resp;
+	(void)resp_max;
+	memcpy(&e, req, sizeof(e));
+	if (!from_job(j, peer, e.pid))
+		return -EPERM;
+	j->status = e.status;
+	j->exited = 1;
+	return 0;
+}
+
+static const struct rpc_op job_ops[NET_OPCODE_MAX] = {
+	[P2H_OUTPUT] = { handle_output, sizeof(struct p2h_output),
+			 sizeof(struct p2h_output) + NET_OUTPUT_MAX },
+	[P2H_EXIT] = { handle_exit, sizeof(struct p2h_exit), sizeof(struct p2h_exit) },
+};
+
+static int spawn(struct job *j, uint8_t *home)
+{
+	struct h2p_spawn *s = (struct h2p_spawn *)j->spawn;
+	struct p2h_spawn r;
+	struct timespec ts;
+	int ret;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	s->realtime_ns = (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+	ret = host_rpc(j->h, j->pmon, H2P_SPAWN, j->spawn, j->spawn_len, &r, sizeof(r),
+		       SPAWN_TIMEOUT);
+	if (ret >= 0 && ret != (int)sizeof(r))
+		ret = -EPROTO;
+	if (ret < 0)
+		return ret;
+	j->pid = r.pid;
+	*home = r.home;
+	return 0;
+}
+
+/* The image, in order, one NET_IMAGE_CHUNK per H2M_IMAGE, each answered before the next. */
+static int upload(struct job *j, uint8_t home)
+{
+	uint8_t *req = malloc(sizeof(struct h2m_image) + NET_IMAGE_CHUNK), none;
+	int ret = req ? 0 : -ENOMEM;
+
+	for (size_t off = 0; !ret && off < j->image_len; off += NET_IMAGE_CHUNK) {
+		struct h2m_image c = { .pid = j->pid, .offset = (uint32_t)off };
+		size_t n = j->image_len - off < NET_IMAGE_CHUNK ? j->image_len - off
+								: NET_IMAGE_CHUNK;
+
+		memcpy(req, &c, sizeof(c));
+		memcpy(req + sizeof(c), j->image + off, n);
+		ret = host_rpc(j->h, home, H2M_IMAGE, req, sizeof(c) + n, &none, 0, CHUNK_TIMEOUT);
+		ret = ret < 0 ? ret : 0;
+	}
+	free(req);
+	return ret;
+}
+
+static void ping_done(void *arg, int status, const void *resp, size_t len)
+{
+	struct job *j = arg;
+
+	(void)resp;
+	(void)len;
+	j->pinging = 0;
+	if (status < 0 && !j->ping_err)
+		j->ping_err = status;
+}
+
+/* Echo the pmon now and then: a dead or rebooted one will never send P2H_EXIT. */
+static void ping(struct job *j)
+{
+	uint64_t now = host_now();
+	int err;
+
+	if (j->pinging || now - j->ping_ns < PING_INTERVAL)
+		return;
+	j->ping_ns = now;
+	err = rpc_call_start(&j->h->rpc, j->pmon, ANY_ECHO, NULL, 0, PING_TIMEOUT, ping_done, j);
+	if (err)
+		j->ping_err = err;
+	else
+		j->pinging = 1;
+}
+
+/* Serve the program's output until it exits; 0, or the tool's exit code. */
+static int wait_exit(struct job *j, const char *pmon, unsigned timeout_ms)
+{
+	uint64_t deadline = host_now() + (uint64_t)timeout_ms * 1000000ULL;
+
+	j->ping_ns = host_now();
+	while (!j->exited && !j->ping_err) {
+		uint64_t now = host_now();
+
+		if (now >= deadline) {
+			fprintf(stderr, "tessera-net: pid %u on %s still running after %u ms\n",
+				j->pid, pmon, timeout_ms);
+			return EXIT_TIMEOUT;
+		}
+		ping(j);
+		host_wait(j->h, &j->exited, deadline - now < PING_INTERVAL ? deadline - now
+									  : PING_INTERVAL);
+	}
+	if (j->exited)
+		return 0;
+	fprintf(stderr, "tessera-net: lost %s: %s\n", pmon, strerror(-j->ping_err));
+	return EXIT_CLUSTER;
+}
+
+/* The status the tool exits with: what a shell would show. */
+static int exit_status(const struct job *j)
+{
+	if (j->status >= 0 && j->status <= 255)
+		return j->status;
+	fprintf(stderr, "tessera-net: pid %u: exit status %d out of range\n", j->pid, j->status);
+	return 255;
+}
+
+/* The message layer's errors: the pmon (or its mmon) is unreachable, not the ELF bad. */
+static bool lost(int err)
+{
+	return err == -ETIMEDOUT || err == -ECONNRESET || err == -EHOSTUNREACH;
+}
+
+/* Spawn, upload, start, serve: the program's exit status or the tool's exit code. */
+static int run_job(struct job *j, const struct opts *o)
+{
+	const char *pmon = o->words[1];
+	uint8_t home;
+	int err, code;
+
+	err = host_serve(j->h, job_ops, NET_OPCODE_MAX, j);
+	if (!err)
+		err = spawn(j, &home);
+	if (err) {
+		fprintf(stderr, "tessera-net: spawn on %s failed: %s\n", pmon, strerror(-err));
+		return EXIT_CLUSTER;
+	}
+	err = upload(j, home);
+	if (err) {
+		fprintf(stderr, "tessera-net: image upload to node %u failed: %s\n", home,
+			strerror(-err));
+		return EXIT_CLUSTER;
+	}
+	err = host_rpc(j->h, j->pmon, H2P_START, &j->pid, sizeof(j->pid), &home, 0, START_TIMEOUT);
+	if (err < 0 && lost(err)) {
+		fprintf(stderr, "tessera-net: start on %s failed: %s\n", pmon, strerror(-err));
+		return EXIT_CLUSTER;
+	}
+	if (err < 0) {
+		fprintf(stderr, "tessera-net: exec failed: %s\n", strerror(-err));
+		return EXIT_NOEXEC;
+	}
+	code = wait_exit(j, pmon, o->timeout_ms ? o->timeout_ms : RUN_TIMEOUT_MS);
+	return code ? code : exit_status(j);
+}
+
+int tool_run(const struct opts *o)
+{
+	struct job *j = calloc(1, sizeof(*j));
+	struct host_ep h;
+	int err, ret = EXIT_USAGE, node;
+
+	if (!j)
+		return EXIT_USAGE;
+	err = load_image(j, o->words[2]);
+	if (err)
+		fprintf(stderr, "tessera-net: cannot read %s: %s\n", o->words[2], strerror(-err));
+	else if ((err = build_spawn(j, o)))
+		fprintf(stderr, "tessera-net: arguments and environment exceed %u bytes\n",
+			NET_SPAWN_STRINGS);
+	if (err || tool_join(&h, o))
+		goto out_free;
+	node = tool_node(&h, o->words[1]);
+	if (node >= 0) {
+		j->h = &h;
+		j->pmon = (uint8_t)node;
+		ret = run_job(j, o);
+		host_flush(&h, FLUSH_TIMEOUT);
+	}
+	host_close(&h);
+out_free:
+	free(j->image);
+	free(j);
+	return ret;
+}

@@ -1,0 +1,44 @@
+/*
+ * The kernel under the memory monitor's host tests (tests/unit/mmon_host.c): kmalloc,
+ * pages, spinlocks, printk and msg_rpc as stubs that count what is live, fail on
+ * demand, play gmon and record every message sent to another node.
+ */
+#ifndef TESTS_UNIT_MMON_HOST_H
+#define TESTS_UNIT_MMON_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HOST_PAGES 4096		/* page_total_count() */
+#define HOST_MSGS 1024
+
+struct host_msg {
+	uint8_t peer;
+	uint16_t op;
+	size_t len;
+	uint8_t *data;		/* a copy of the request */
+};
+
+struct host_state {
+	long kmallocs;		/* live kmalloc blocks */
+	long pages;		/* live pages */
+	size_t free_pages;	/* what page_free_count() answers */
+	int locks;		/* spinlocks held right now */
+	uint8_t gmon;		/* node id msg_rpc serves as gmon */
+	int (*place)(uint32_t pid, uint32_t vregion);	/* X2G_PLACE: owner, or -errno */
+	int release_err;	/* X2G_RELEASE's answer */
+	int remote_err;		/* every other node's answer */
+	unsigned nmsgs;		/* recorded, gmon's included */
+	struct host_msg msgs[HOST_MSGS];
+	char log[256];		/* the last line printk printed */
+};
+
+extern struct host_state host;
+
+/* Drop the recorded messages. */
+void host_forget(void);
+/* The n-th recorded message of opcode op, or NULL. */
+const struct host_msg *host_find(uint16_t op, unsigned n);
+unsigned host_count(uint16_t op);
+
+#endif

@@ -1,0 +1,26 @@
+# Static Linux test programs (tests/user/*.c), built with Debian's musl-gcc. The same
+# binary runs on the host and on a vNode, and the two outputs must match. Included by
+# the top-level Makefile; also runs on its own:
+#   make -f tests/user/user.mk user-progs
+
+MUSLCC ?= musl-gcc
+USER_DIR := build/user
+USER_CFLAGS := -static -O2 -Wall -Wextra -Werror
+USER_SRCS := $(wildcard tests/user/*.c)
+USER_PROGS := $(USER_SRCS:tests/user/%.c=$(USER_DIR)/%)
+
+# heapcross: the program 8 MiB below 1 GiB, so that its heap (brk) starts below
+# the vRegion boundary and grows across it.
+USER_LDFLAGS_heapcross := -Wl,-Ttext-segment=0x3f800000
+
+# Keep whatever default goal the including Makefile has.
+USER_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+.PHONY: user-progs
+user-progs: $(USER_PROGS)
+
+$(USER_PROGS): $(USER_DIR)/%: tests/user/%.c tests/user/user.mk
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(USER_CFLAGS) $< -o $@ $(USER_LDFLAGS_$*)
+
+.DEFAULT_GOAL := $(USER_SAVED_GOAL)
