@@ -17,7 +17,6 @@
 static struct spinlock space_lock = SPINLOCK_INIT("spaces");
 static struct space *table[SPACE_BUCKETS];	/* space_lock */
 static unsigned nspaces;			/* space_lock */
-static bool release_unsupported;		/* gmon answered X2G_RELEASE with -ENOSYS */
 
 static const struct vma_alloc space_heap = { mmon_kmalloc, mmon_kfree, NULL };
 
@@ -224,7 +223,7 @@ int space_proc_new(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 	return 0;
 }
 
-/* Tell GMM the process is gone; a gmon without X2G_RELEASE is noted once. */
+/* Tell GMM the process is gone, so its placements do not pile up. */
 static void release_placements(uint32_t pid)
 {
 	int err;
@@ -232,11 +231,8 @@ static void release_placements(uint32_t pid)
 	if (mmon_gmon == 0xff)
 		return;
 	err = msg_rpc(mmon_gmon, X2G_RELEASE, &pid, sizeof(pid), NULL, 0, MMON_RPC_TIMEOUT);
-	if (err == -ENOSYS && !release_unsupported)
-		pr_info("gmon does not serve X2G_RELEASE yet: exited processes stay placed");
-	else if (err < 0 && err != -ENOSYS)
+	if (err < 0)
 		pr_warn("X2G_RELEASE pid=%u to gmon failed (%d)", pid, err);
-	release_unsupported = err == -ENOSYS;
 }
 
 /* P2M_PROC_EXIT: on the home, from the pmon: free the process here and everywhere. */

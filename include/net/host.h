@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "net/rpc.h"
 #include "net/transport.h"
 #include "net/verbs.h"
@@ -28,6 +29,7 @@ struct host_ep {
 	struct host_peer peers[256];	/* the cluster map, from a node's .cfg */
 	unsigned npeers;
 	const struct host_peer *self;
+	FILE *log;			/* the transport's log lines: stderr unless redirected */
 	struct net_endpoint ep;
 	struct rpc_client rpc;
 	struct rpc_server server;	/* echo only until host_serve */
@@ -39,6 +41,8 @@ struct host_ep {
 /* Join the cluster whose run directory is run_dir, as host entry `as` (NULL: any free one). */
 int host_open(struct host_ep *h, const char *run_dir, const char *as);
 void host_close(struct host_ep *h);
+/* Send the transport's log lines to <run_dir>/<host name>.log instead of stderr. */
+int host_log_to_run_dir(struct host_ep *h, const char *run_dir);
 /* Run the event loop until *done or timeout_ns passes (-ETIMEDOUT). */
 int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns);
 /*

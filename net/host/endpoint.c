@@ -52,14 +52,28 @@ static void env_free(void *ctx, void *p)
 
 static void env_log(void *ctx, const char *fmt, ...)
 {
+	struct host_ep *h = ctx;
 	va_list ap;
 
-	(void)ctx;
-	fprintf(stderr, "[host net] ");
+	fprintf(h->log, "[%s net] ", h->self->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(h->log, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', h->log);
+	fflush(h->log);
+}
+
+int host_log_to_run_dir(struct host_ep *h, const char *run_dir)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.log", run_dir, h->self->name);
+	f = fopen(path, "a");
+	if (!f)
+		return -errno;
+	h->log = f;
+	return 0;
 }
 
 int host_xmit_raw(struct host_ep *h, const void *frame, size_t len)
@@ -237,6 +251,7 @@ int host_open(struct host_ep *h, const char *run_dir, const char *as)
 
 	memset(h, 0, sizeof(*h));
 	h->fd = h->lock_fd = -1;
+	h->log = stderr;
 	err = load_map(h, run_dir);
 	if (!err)
 		err = claim_slot(h, run_dir, as);
@@ -254,6 +269,8 @@ void host_close(struct host_ep *h)
 		close(h->fd);
 	if (h->lock_fd >= 0)
 		close(h->lock_fd);
+	if (h->log != stderr)
+		fclose(h->log);
 }
 
 static void drain(struct host_ep *h)

@@ -317,6 +317,8 @@ int tool_run(const struct opts *o)
 			NET_SPAWN_STRINGS);
 	if (err || tool_join(&h, o))
 		goto out_free;
+	/* The program's stderr is ours: transport notes go to the run dir's log instead. */
+	(void)host_log_to_run_dir(&h, o->run_dir);
 	node = tool_node(&h, o->words[1]);
 	if (node >= 0) {
 		j->h = &h;
