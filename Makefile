@@ -82,7 +82,7 @@ integration-test: deps all iso build/fabric-asan user-progs
 test: unit-test fuzz-test integration-test
 
 TOPOLOGY ?= scripts/cluster.toml
-run-cluster: deps all iso
+run-cluster: deps all iso user-progs
 	scripts/tessera up -t $(TOPOLOGY)
 
 clean:

@@ -43,8 +43,10 @@ static void init_thread(void *arg)
 		pr_warn("no NIC: this node runs without the network");
 	else if (err)
 		panic("cannot bring the network up (%d)", err);
-	if (!err && monitor.start && monitor.start(cfg))
-		panic("the %s monitor failed to start", role_name(cfg->role));
+	if (!err && monitor.start && monitor.start(cfg)) {
+		pr_err("the %s monitor cannot start: see above", role_name(cfg->role));
+		return;
+	}
 	pr_info("TESSERA READY role=%s node=%u boot_ms=%lu", role_name(cfg->role), cfg->id,
 		clock_ns() / NSEC_PER_MSEC);
 	if (cfg->selftest && !err)

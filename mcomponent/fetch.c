@@ -49,7 +49,7 @@ int fetch_page(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	struct p2m_fetch q;
 	struct space *s;
 	uint32_t prot;
-	bool write;
+	bool write, unbacked;
 	int err;
 
 	(void)ctx, (void)len;
@@ -64,11 +64,12 @@ int fetch_page(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		return err;
 	err = page_check(s, q.va, write ? PROT_WRITE : PROT_READ, "fetch", peer, &prot);
 	if (!err)
-		err = pages_fetch(s, q.va, write, (uint8_t *)resp + sizeof(a));
+		err = pages_fetch(s, q.va, write, (uint8_t *)resp + sizeof(a), &unbacked);
 	space_put(s);
 	if (err)
 		return err;
 	a.prot = prot;
+	a.flags = unbacked ? M2P_FETCH_UNBACKED : 0;
 	memcpy(resp, &a, sizeof(a));
 	return sizeof(a) + NET_PAGE_SIZE;
 }

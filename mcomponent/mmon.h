@@ -93,7 +93,7 @@ int space_get_pmon_home(uint32_t pid, uint8_t peer, const char *what, struct spa
 
 /* pages.c: the node's page store; va and ranges are page-aligned user addresses. */
 int pages_init(void);
-int pages_fetch(struct space *s, uint64_t va, bool write, void *out);
+int pages_fetch(struct space *s, uint64_t va, bool write, void *out, bool *unbacked);
 int pages_write(struct space *s, uint64_t va, const void *src);
 void pages_drop(struct space *s, uint64_t lo, uint64_t hi);
 void pages_drop_unmapped(struct space *s, uint64_t lo, uint64_t hi);

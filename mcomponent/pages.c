@@ -42,9 +42,10 @@ int pages_init(void)
 
 /*
  * Copy the page at va into out. A missing page reads as zeros; a write fetch also
- * makes it, so the write-back that follows cannot fail for memory.
+ * makes it, so the write-back that follows cannot fail for memory. *unbacked says a
+ * read found no page (and made none).
  */
-int pages_fetch(struct space *s, uint64_t va, bool write, void *out)
+int pages_fetch(struct space *s, uint64_t va, bool write, void *out, bool *unbacked)
 {
 	uint64_t vpn = va >> PAGE_SHIFT;
 	bool made = false;
@@ -59,6 +60,7 @@ int pages_fetch(struct space *s, uint64_t va, bool write, void *out)
 		memcpy(out, p, PAGE_SIZE);
 	else
 		memset(out, 0, PAGE_SIZE);
+	*unbacked = !p;
 	spin_unlock(&pages_lock);
 	if (err)
 		return err;

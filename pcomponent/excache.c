@@ -23,6 +23,7 @@
 #define FETCH_REPLY (sizeof(struct m2p_fetch) + PAGE_SIZE)
 #define RETRY_NS 20000			/* wait for a busy line of the page, or its set */
 #define COPY_TRIES 8			/* faults one page of a copy may take */
+#define LOCAL_RESERVE 4096		/* pages the monitor keeps: 16 MiB */
 
 static struct {
 	struct spinlock lock;		/* every line, hands, counters, process counters */
@@ -37,9 +38,17 @@ static struct {
 	struct excache_counters node;
 } xc = { .lock = SPINLOCK_INIT("excache") };
 
+/* Carve the lines out of local memory, leaving LOCAL_RESERVE pages to the monitor. */
 int excache_init(const struct node_config *cfg)
 {
 	unsigned n = cfg->excache_kb / 4;
+
+	if (n + LOCAL_RESERVE > page_free_count()) {
+		pr_err("TESSERA CONFIG ERROR excache_kb=%u does not fit: %zu KiB of local memory free, "
+		       "%u KiB kept for the monitor", cfg->excache_kb, page_free_count() * 4,
+		       LOCAL_RESERVE * 4);
+		return -ENOMEM;
+	}
 
 	xc.ways = cfg->excache_ways;
 	xc.nsets = n / xc.ways;
@@ -84,11 +93,8 @@ static struct excache_line *lookup(struct process *p, uint64_t va, unsigned *idx
 	return NULL;
 }
 
-/*
- * Is (p, va) resident? With the lock held by the caller when frame is wanted: the
- * line cannot be evicted until it is dropped.
- */
-static bool resident_locked(struct process *p, uint64_t va, uint64_t *frame,
+/* Is (p, va) resident? The caller holds the lock, so the line stays until it drops it. */
+static bool resident(struct process *p, uint64_t va, uint64_t *frame,
 			    struct excache_line **line)
 {
 	unsigned idx;
@@ -101,16 +107,6 @@ static bool resident_locked(struct process *p, uint64_t va, uint64_t *frame,
 	if (line)
 		*line = l;
 	return true;
-}
-
-static bool resident(struct process *p, uint64_t va, uint64_t *frame, struct excache_line **line)
-{
-	bool yes;
-
-	spin_lock(&xc.lock);
-	yes = resident_locked(p, va, frame, line);
-	spin_unlock(&xc.lock);
-	return yes;
 }
 
 /* Read and clear the accessed bits of a set's resident lines: the hit sample. */
@@ -141,17 +137,14 @@ static void count_miss(struct process *p, uint64_t ns)
 	xc.node.hist[b]++;
 }
 
-/* Send one resident page to its owner; io is the calling thread's buffer. */
-static int writeback(struct process *p, uint64_t va, uint64_t frame, uint8_t *io)
+/* Send one line's page back to the mComponent it came from; io is the caller's buffer. */
+static int writeback(const struct excache_line *l, uint64_t frame, uint8_t *io)
 {
-	struct p2m_writeback wb = { .pid = p->pid, .va = va };
-	int owner = proc_owner(p, va);
+	struct p2m_writeback wb = { .pid = l->proc->pid, .va = l->va };
 
-	if (owner < 0)
-		return owner;
 	memcpy(io, &wb, sizeof(wb));
 	memcpy(io + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
-	return msg_rpc((uint8_t)owner, P2M_WRITEBACK, io, sizeof(wb) + PAGE_SIZE, NULL, 0,
+	return msg_rpc(l->owner, P2M_WRITEBACK, io, sizeof(wb) + PAGE_SIZE, NULL, 0,
 		       PROC_RPC_TIMEOUT);
 }
 
@@ -169,7 +162,7 @@ static void evict(struct process *cur, struct excache_line *l, unsigned idx, boo
 	vm_unmap(p->user.root, l->va, NULL, &flags);
 	if (!writeback_dirty || !((flags & VM_DIRTY) || l->dirty))
 		return;
-	err = writeback(p, l->va, xc.frames[idx], cur->io);
+	err = writeback(l, xc.frames[idx], cur->io);
 	spin_lock(&xc.lock);
 	p->stats.writebacks++;
 	xc.node.writebacks++;
@@ -182,9 +175,9 @@ static void evict(struct process *cur, struct excache_line *l, unsigned idx, boo
 /*
  * Claim a line of va's set for (p, va): a free one or a victim, marked busy. Returns
  * its index, or -EAGAIN when the page is already resident or being filled (the caller
- * rechecks) or every line of the set is busy. *old gets the victim's process.
+ * rechecks) or every line of the set is busy. *old gets the victim's process, if any.
  */
-static int claim(struct process *p, uint64_t va, struct process **old, uint64_t *old_va)
+static int claim(struct process *p, uint64_t va, struct process **old)
 {
 	unsigned set = set_of(p, va), idx;
 	struct excache_line *lines = &xc.lines[set * xc.ways], *l;
@@ -198,7 +191,6 @@ static int claim(struct process *p, uint64_t va, struct process **old, uint64_t 
 		return -EAGAIN;
 	l = &lines[way];
 	*old = l->state == LINE_VALID ? l->proc : NULL;
-	*old_va = l->va;
 	if (*old) {
 		(*old)->evicting++;
 		(*old)->stats.evictions++;
@@ -206,11 +198,17 @@ static int claim(struct process *p, uint64_t va, struct process **old, uint64_t 
 	} else {
 		xc.resident++;
 	}
-	*l = (struct excache_line){ .state = LINE_BUSY, .proc = *old ? *old : p, .va = *old_va };
+	/* A victim keeps its tag, owner and dirty bit until evict() has written it back. */
+	l->state = LINE_BUSY;
+	if (!*old)
+		*l = (struct excache_line){ .state = LINE_BUSY, .proc = p, .va = va };
 	return (int)(set * xc.ways + way);
 }
 
-/* Fetch (p, va) from its owner into the line's frame; the owner's prot or -errno. */
+/*
+ * Fetch (p, va) from its owner into the line's frame; the owner's prot or -errno.
+ * The line learns its owner and whether the owner holds the page (see wire.h).
+ */
 static int fetch(struct process *p, uint64_t va, bool write, unsigned idx)
 {
 	struct p2m_fetch req = { .pid = p->pid, .flags = write ? FETCH_WRITE : 0, .va = va };
@@ -219,6 +217,7 @@ static int fetch(struct process *p, uint64_t va, bool write, unsigned idx)
 
 	if (owner < 0)
 		return owner;
+	xc.lines[idx].owner = (uint8_t)owner;	/* the line is busy: ours alone */
 	n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), p->io, FETCH_REPLY,
 		    PROC_RPC_TIMEOUT);
 	if (n < 0)
@@ -227,12 +226,15 @@ static int fetch(struct process *p, uint64_t va, bool write, unsigned idx)
 		return -EPROTO;
 	memcpy(&reply, p->io, sizeof(reply));
 	memcpy(phys_to_virt(xc.frames[idx]), p->io + sizeof(reply), PAGE_SIZE);
+	xc.lines[idx].backed = !(reply.flags & M2P_FETCH_UNBACKED);
 	return (int)(reply.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
 }
 
-static unsigned map_flags(uint32_t prot)
+/* An unbacked page is mapped read-only, so its first write comes back for backing. */
+static unsigned map_flags(uint32_t prot, bool backed)
 {
-	return VM_USER | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+	return VM_USER | (prot & PROT_WRITE && backed ? VM_WRITE : 0) |
+	       (prot & PROT_EXEC ? VM_EXEC : 0);
 }
 
 /* Hand the line to (p, va) mapped with prot, or free it after a failed fill. */
@@ -240,12 +242,14 @@ static void finish_fill(struct process *p, uint64_t va, unsigned idx, int prot)
 {
 	struct excache_line *l = &xc.lines[idx];
 
-	if (prot >= 0 && vm_map(p->user.root, va, xc.frames[idx], map_flags((uint32_t)prot)))
+	if (prot >= 0 && vm_map(p->user.root, va, xc.frames[idx],
+				map_flags((uint32_t)prot, l->backed)))
 		prot = -ENOMEM;
 	spin_lock(&xc.lock);
 	if (prot >= 0) {
 		*l = (struct excache_line){ .state = LINE_VALID, .proc = p, .va = va,
-					    .prot = (uint32_t)prot, .seq = ++xc.seq };
+					    .prot = (uint32_t)prot, .owner = l->owner,
+					    .backed = l->backed, .seq = ++xc.seq };
 	} else {
 		*l = (struct excache_line){ .state = LINE_FREE };
 		xc.resident--;
@@ -253,29 +257,56 @@ static void finish_fill(struct process *p, uint64_t va, unsigned idx, int prot)
 	spin_unlock(&xc.lock);
 }
 
+/*
+ * Is (p, va) resident as the access needs? 0: yes; -ENOENT: it must be fetched;
+ * -EACCES: a write where the vma forbids it. A write to an unbacked line drops it
+ * (nobody wrote it: it is mapped read-only) so that it is fetched again for writing.
+ */
+static int usable(struct process *p, uint64_t va, bool write)
+{
+	struct excache_line *l;
+	int ret = -ENOENT;
+
+	spin_lock(&xc.lock);
+	if (resident(p, va, NULL, &l)) {
+		if (!write || ((l->prot & PROT_WRITE) && l->backed))
+			ret = 0;
+		else if (!(l->prot & PROT_WRITE))
+			ret = -EACCES;
+		else
+			ret = -EAGAIN;
+	}
+	spin_unlock(&xc.lock);
+	if (ret != -EAGAIN)
+		return ret;
+	excache_flush(p, va, va + PAGE_SIZE, false);
+	return -ENOENT;
+}
+
 int excache_fault(struct process *p, uint64_t va, bool write)
 {
-	uint64_t start = clock_ns(), old_va;
+	uint64_t start = clock_ns();
 	struct process *old;
 	int idx, prot;
 
 	va = PAGE_ALIGN_DOWN(va);
 	for (;;) {
+		int ret = usable(p, va, write);
+
+		if (ret != -ENOENT)
+			return ret;
 		spin_lock(&xc.lock);
-		idx = claim(p, va, &old, &old_va);
+		idx = claim(p, va, &old);
 		spin_unlock(&xc.lock);
 		if (idx >= 0)
 			break;
-		if (resident(p, va, NULL, NULL))
-			return 0;
 		sleep_ns(RETRY_NS);
 	}
 	if (old) {
 		evict(p, &xc.lines[idx], (unsigned)idx, true);
 		spin_lock(&xc.lock);
 		old->evicting--;
-		xc.lines[idx].proc = p;
-		xc.lines[idx].va = va;
+		xc.lines[idx] = (struct excache_line){ .state = LINE_BUSY, .proc = p, .va = va };
 		spin_unlock(&xc.lock);
 	}
 	prot = fetch(p, va, write, (unsigned)idx);
@@ -300,8 +331,8 @@ static int copy_page(struct process *p, uint64_t uva, void *kbuf, size_t n, bool
 	int err = -EAGAIN;
 
 	spin_lock(&xc.lock);
-	if (resident_locked(p, PAGE_ALIGN_DOWN(uva), &frame, &l) &&
-	    (!to_user || (l->prot & PROT_WRITE))) {
+	if (resident(p, PAGE_ALIGN_DOWN(uva), &frame, &l) &&
+	    (!to_user || ((l->prot & PROT_WRITE) && l->backed))) {
 		uint8_t *k = (uint8_t *)phys_to_virt(frame) + (uva & (PAGE_SIZE - 1));
 
 		if (to_user) {
@@ -347,20 +378,28 @@ int excache_copy_out(struct process *p, uint64_t uva, const void *src, size_t n)
 	return copy_user(p, uva, (void *)src, n, true);
 }
 
-/* Claim p's next valid line in [start, end) at or after *i; -1 when there is none. */
+/*
+ * Claim p's next valid line in [start, end) at or after *i; -1 when there is none.
+ * -EAGAIN when another thread is evicting one of them: its write-back must land
+ * before the range changes, so the caller waits and asks again.
+ */
 static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned *i)
 {
 	unsigned n = xc.nsets * xc.ways;
 	int found = -1;
 
 	spin_lock(&xc.lock);
-	for (; *i < n && found < 0; (*i)++) {
+	for (; *i < n && found == -1; (*i)++) {
 		struct excache_line *l = &xc.lines[*i];
 
-		if (l->state == LINE_VALID && l->proc == p && l->va >= start && l->va < end) {
-			l->state = LINE_BUSY;
-			found = (int)*i;
+		if (l->state == LINE_FREE || l->proc != p || l->va < start || l->va >= end)
+			continue;
+		if (l->state == LINE_BUSY) {
+			found = -EAGAIN;
+			break;
 		}
+		l->state = LINE_BUSY;
+		found = (int)*i;
 	}
 	spin_unlock(&xc.lock);
 	return found;
@@ -371,7 +410,11 @@ int excache_flush(struct process *p, uint64_t start, uint64_t end, bool writebac
 	unsigned i = 0;
 	int idx;
 
-	while ((idx = claim_range(p, start, end, &i)) >= 0) {
+	while ((idx = claim_range(p, start, end, &i)) != -1) {
+		if (idx == -EAGAIN) {
+			sleep_ns(RETRY_NS);
+			continue;
+		}
 		evict(p, &xc.lines[idx], (unsigned)idx, writeback_dirty);
 		spin_lock(&xc.lock);
 		xc.lines[idx] = (struct excache_line){ .state = LINE_FREE };

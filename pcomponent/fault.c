@@ -1,8 +1,9 @@
 /*
  * What happens when user code traps on a pComponent: a page fault on a page that
- * is not resident is an ExCache miss; anything the owner refuses, a write to a page
- * mapped read-only, or another CPU exception ends the process with a signal. The
- * monitor itself never stops for a user program.
+ * is not resident, or the first write to one the owner has not backed, is an
+ * ExCache miss; anything the owner refuses, a write to a read-only mapping, or
+ * another CPU exception ends the process with a signal. The monitor itself never
+ * stops for a user program.
  */
 #define LOG_SUBSYS "fault"
 #include "kernel/errno.h"
@@ -21,9 +22,10 @@ static void page_fault(struct user_regs *r, uint64_t error, uint64_t addr)
 	int err;
 
 	(void)r;
-	if (error & USER_PF_PRESENT)
-		proc_kill(SIGSEGV, error & USER_PF_FETCH ? "execute of a non-executable page" :
-			  "write to a read-only page", addr);
+	/* A present page faults on a write only when it is mapped read-only: the vma
+	 * forbids it (-EACCES below), or the owner has not backed it yet. */
+	if ((error & USER_PF_PRESENT) && !(error & USER_PF_WRITE))
+		proc_kill(SIGSEGV, "execute of a non-executable page", addr);
 	err = excache_fault(p, addr, error & USER_PF_WRITE);
 	if (err == -EFAULT)
 		proc_kill(SIGSEGV, "access outside any mapping", addr);

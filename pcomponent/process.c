@@ -224,6 +224,7 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	struct process *p;
 	uint64_t root;
 	uint32_t pid;
+	unsigned cpu;
 	int err;
 
 	(void)ctx, (void)len, (void)resp, (void)max;
@@ -241,9 +242,9 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	arch_user_ctx_init(&p->user, root);
 	spin_lock(&table_lock);
 	p->state = PROC_RUNNING;
-	next_cpu = (next_cpu + 1) % ncpus;
+	cpu = ncpus > 1 ? 1 + next_cpu++ % (ncpus - 1) : 0;	/* CPU 0 runs the network */
 	spin_unlock(&table_lock);
-	p->thread = thread_create("user", user_main, p, ncpus > 1 ? 1 + next_cpu % (ncpus - 1) : 0);
+	p->thread = thread_create("user", user_main, p, cpu);
 	if (!p->thread)
 		goto out_destroy;
 	pr_info("pid %u exec: entry=%#lx brk=%#lx", p->pid, p->exec.entry, p->exec.brk);

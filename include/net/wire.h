@@ -108,9 +108,10 @@ struct net_msg_hdr {
 _Static_assert(sizeof(struct net_msg_hdr) == 24, "message header");
 
 /*
- * RPC opcodes, one space for the cluster; the prefix says who sends the request
- * (P2M: pmon -> mmon, M2S, X2G: anyone -> gmon, ANY: anyone -> anyone). Each
- * monitor's dispatch table is indexed by these.
+ * RPC opcodes, one space for the cluster; the prefix says who sends the request to
+ * whom: P pmon, M mmon, G gmon, H a host endpoint, X anyone (P2M: pmon -> mmon,
+ * X2G: anyone -> gmon, ANY: anyone -> anyone). Each monitor's dispatch table is
+ * indexed by these.
  */
 enum net_opcode {
 	ANY_ECHO = 1,		/* returns its payload (tests, benchmarks) */
@@ -220,10 +221,16 @@ struct p2m_fetch {
 } __attribute__((packed));
 _Static_assert(sizeof(struct p2m_fetch) == 16, "fetch");
 
-/* The page follows. prot is the vma's (PROT_* bits): pmon maps the line with it. */
+/*
+ * The page follows. prot is the vma's (PROT_* bits). UNBACKED: a read found no page
+ * and reserved none, so pmon maps it read-only (like Linux's zero page) and fetches
+ * again for writing at the first write, which reserves it on the owner.
+ */
+#define M2P_FETCH_UNBACKED 0x1
+
 struct m2p_fetch {
 	uint32_t prot;
-	uint32_t rsvd;
+	uint32_t flags;		/* M2P_FETCH_* */
 } __attribute__((packed));
 _Static_assert(sizeof(struct m2p_fetch) == 8, "fetch response");
 

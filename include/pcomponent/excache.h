@@ -28,8 +28,10 @@ struct excache_line {
 	struct process *proc;		/* whose page it holds (VALID, BUSY) */
 	uint64_t seq;			/* fill order, for FIFO */
 	uint32_t prot;			/* PROT_* the owner granted */
+	uint8_t owner;			/* the mComponent the page came from, and goes back to */
 	uint8_t state;			/* enum line_state */
 	bool ref;			/* accessed since the policy last looked */
+	bool backed;			/* the owner holds the page (not M2P_FETCH_UNBACKED) */
 	bool dirty;			/* written by the kernel (the PTE's D bit misses it) */
 };
 
@@ -50,8 +52,9 @@ struct excache_counters {
 /* Carve the cache out of local memory as the node's config says. */
 int excache_init(const struct node_config *cfg);
 /*
- * Make (p, va) resident: fetch it from its owner, evicting a victim of its set.
- * 0, or the owner's error (-EFAULT: no mapping, -EACCES: not allowed) or a transport one.
+ * Make (p, va) resident, and writable if write: fetch it from its owner, evicting a
+ * victim of its set. 0, or the owner's error (-EFAULT: no mapping, -EACCES: not
+ * allowed, -ENOMEM: no memory there) or a transport one.
  */
 int excache_fault(struct process *p, uint64_t va, bool write);
 /* Copy to or from p's memory through the cache, faulting pages in; 0 or -EFAULT. */

@@ -13,6 +13,8 @@ import sys
 import tempfile
 import time
 
+import mem
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESSERA = [sys.executable, os.path.join(ROOT, "scripts", "tessera")]
 TOOL = os.path.join(ROOT, "build", "tessera-net")
@@ -100,9 +102,9 @@ def net_figures(run_dir):
     return net
 
 
-def with_cluster(run_dir, fn):
-    """Boot the default cluster, run fn(run_dir) while it is up, stop it."""
-    proc = subprocess.Popen(TESSERA + ["up", "-t", TOPOLOGY, "--run-dir", run_dir],
+def with_cluster(run_dir, fn, topology=TOPOLOGY):
+    """Boot the cluster, run fn(run_dir) while it is up, stop it."""
+    proc = subprocess.Popen(TESSERA + ["up", "-t", topology, "--run-dir", run_dir],
                             stdout=subprocess.PIPE, text=True)
     try:
         for line in proc.stdout:
@@ -137,13 +139,17 @@ def main():
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as run_dir:
         runs = [boot_times(run_dir) for _ in range(BOOT_RUNS)]
         net = with_cluster(run_dir, net_figures)
+        memory = with_cluster(run_dir, mem.mem_figures, mem.TOPOLOGY)
     boot = {n: statistics.median(r[n] for r in runs) for n in runs[0]}
     with open(os.path.join(OUT, "boot.json"), "w") as f:
         json.dump({"boot_s_median": boot, "boot_runs": BOOT_RUNS}, f, indent=2)
     with open(os.path.join(OUT, "net.json"), "w") as f:
         json.dump({k: round(v, 2) for k, v in net.items()}, f, indent=2)
+    with open(os.path.join(OUT, "mem.json"), "w") as f:
+        json.dump({k: round(v, 2) for k, v in memory.items()}, f, indent=2)
     report(boot, net)
-    print(f"wrote {os.path.relpath(OUT)}/boot.json and net.json")
+    mem.report(memory)
+    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json and mem.json")
 
 
 if __name__ == "__main__":

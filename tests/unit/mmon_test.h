@@ -155,6 +155,15 @@ static inline const uint8_t *page_of(void)
 	return resp + sizeof(struct m2p_fetch);
 }
 
+/* The last fetch's M2P_FETCH_* flags. */
+static inline uint32_t fetch_flags(void)
+{
+	struct m2p_fetch a;
+
+	memcpy(&a, resp, sizeof(a));
+	return a.flags;
+}
+
 static inline int writeback(uint32_t pid, uint64_t va, int byte)
 {
 	uint8_t buf[sizeof(struct p2m_writeback) + NET_PAGE_SIZE];

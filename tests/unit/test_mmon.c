@@ -244,12 +244,13 @@ static void fetch_zero_fill(void)
 	elf_build_static();
 	spawn(32);
 	before = memstats();
-	CHECK(byte_at(32, 0x404000) == 0);
+	CHECK(byte_at(32, 0x404000) == 0 && fetch_flags() == M2P_FETCH_UNBACKED);
 	CHECK(memstats().store_pages == before.store_pages);
-	CHECK(fetch(32, 0x404000, FETCH_WRITE) == 0);
+	CHECK(fetch(32, 0x404000, FETCH_WRITE) == 0 && fetch_flags() == 0);
+	CHECK(byte_at(32, 0x404000) == 0 && fetch_flags() == 0);
 	CHECK(memstats().store_pages == before.store_pages + 1);
 	CHECK(memstats().zero_fills == before.zero_fills + 2);
-	CHECK(memstats().fetches == before.fetches + 2);
+	CHECK(memstats().fetches == before.fetches + 3);
 	CHECK(proc_exit(32) == 0);
 	check_clean();
 }

@@ -1,0 +1,84 @@
+"""make bench, memory part: ExCache miss and hit latency beside the 4 KiB RPC
+round trip, and the memory stress with the ExCache at 100%, 50% and 25% of its
+working set beside the same binary on this host. One cluster, one run."""
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TOOL = os.path.join(ROOT, "build", "tessera-net")
+USER = os.path.join(ROOT, "build", "user")
+TOPOLOGY = os.path.join(ROOT, "tests", "bench", "mem.toml")
+WORKING_SET_KIB = 4096
+CACHE_SHARE = {"pmon0": 100, "pmon1": 50, "pmon2": 25}   # ExCache / working set, %
+MEMLAT_PAGES = 512
+RPC_COUNT = 500
+RUNS = 3
+
+
+def tool(run_dir, *args, timeout=900):
+    out = subprocess.run([TOOL, "--run-dir", run_dir, *map(str, args)],
+                         capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        sys.exit(f"bench: tessera-net {' '.join(map(str, args))} failed: "
+                 f"{out.stdout}{out.stderr}")
+    return out.stdout
+
+
+def timed(argv, timeout=900):
+    start = time.monotonic()
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        sys.exit(f"bench: {' '.join(argv)} failed: {out.stdout}{out.stderr}")
+    return time.monotonic() - start, out.stdout
+
+
+def memlat(argv):
+    """memlat's medians: miss_ns, hit_ns."""
+    r = dict(re.findall(r"(\w+)=(\d+)", timed(argv)[1]))
+    return int(r["miss_ns"]), int(r["hit_ns"])
+
+
+def stress_seconds(argv):
+    return statistics.median(timed(argv)[0] for _ in range(RUNS))
+
+
+def mem_figures(run_dir):
+    run = [TOOL, "--run-dir", run_dir, "run"]
+    rpc = dict(re.findall(r"(\w+)=(\d+)", tool(run_dir, "probe", "pmon0", "mmon0", "rpc",
+                                                "--size", 4096, "--count", RPC_COUNT)))
+    miss_ns, hit_ns = memlat(run + ["pmon0", os.path.join(USER, "memlat"), str(MEMLAT_PAGES)])
+    host_miss_ns, host_hit_ns = memlat([os.path.join(USER, "memlat"), str(MEMLAT_PAGES)])
+    stress = [os.path.join(USER, "memstress"), str(WORKING_SET_KIB), "1"]
+    mem = {
+        "rpc_rtt_us_4k": int(rpc["median_ns"]) / 1e3,
+        "miss_us": miss_ns / 1e3, "hit_ns": hit_ns,
+        "host_first_touch_us": host_miss_ns / 1e3, "host_hit_ns": host_hit_ns,
+        "spawn_s": stress_seconds(run + ["pmon0", os.path.join(USER, "hello")]),
+        "stress_host_s": stress_seconds(stress),
+    }
+    for pmon, share in CACHE_SHARE.items():
+        mem[f"stress_{share}pct_s"] = stress_seconds(run + [pmon] + stress)
+        ex = dict(re.findall(r"(\w+)=(\w+)", tool(run_dir, "exstats", pmon)))
+        mem[f"stress_{share}pct_misses"] = int(ex["misses"])
+    return mem
+
+
+def report(mem):
+    print(f"\nExCache (pmon0, clock) against the wire, medians:")
+    print(f"  4 KiB RPC round trip pmon0 -> mmon0   {mem['rpc_rtt_us_4k']:8.1f} us")
+    print(f"  miss: user access to a page on an mmon {mem['miss_us']:8.1f} us "
+          f"({mem['miss_us'] / mem['rpc_rtt_us_4k']:.2f}x the RPC)")
+    print(f"  hit: access to a resident line        {mem['hit_ns']:8d} ns "
+          f"(host: {mem['host_hit_ns']} ns; host first touch {mem['host_first_touch_us']:.1f} us)")
+    print(f"\nmemstress {WORKING_SET_KIB} KiB, median of {RUNS} "
+          f"(tool round trip of hello: {mem['spawn_s']:.2f} s):")
+    print(f"  {'ExCache':>10} {'seconds':>9} {'x host':>8} {'misses':>8}")
+    for share in CACHE_SHARE.values():
+        s = mem[f"stress_{share}pct_s"]
+        print(f"  {str(share) + '%':>10} {s:9.2f} {s / mem['stress_host_s']:8.0f} "
+              f"{mem[f'stress_{share}pct_misses']:8d}")
+    print(f"  {'host':>10} {mem['stress_host_s']:9.3f} {1:8d}")
