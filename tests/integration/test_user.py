@@ -8,50 +8,27 @@ import time
 
 import pytest
 
-from conftest import BUILD, Launcher, assert_no_qemu, read_log, wait_for
+from conftest import BUILD, Launcher, assert_no_qemu, read_log, toml_value, wait_for
 
 TOOL = str(BUILD / "tessera-net")
 USER = BUILD / "user"
 EXCACHE_KB = 1024
-TOPOLOGY = f"""
-[cluster]
-boot_timeout = 60
-
-[[node]]
-name = "gmon0"
-role = "gmon"
-
-[[node]]
-name = "pmon0"
-role = "pmon"
-memory = 128
-vcpus = 2
-[node.options]
-excache_kb = {EXCACHE_KB}
-excache_ways = 8
-excache_policy = "clock"
-
-[[node]]
-name = "pmon1"
-role = "pmon"
-memory = 128
-vcpus = 2
-[node.options]
-excache_kb = {EXCACHE_KB}
-excache_ways = 8
-excache_policy = "fifo"
-
-[[node]]
-name = "mmon0"
-role = "mmon"
-memory = 128
-
-[[node]]
-name = "mmon1"
-role = "mmon"
-memory = 128
-"""
 POLICY = {"pmon0": "clock", "pmon1": "fifo"}
+
+
+def node(name, role, options=None, **keys):
+    """One [[node]] table, with its [node.options] if any."""
+    keys = {"name": name, "role": role, **keys}
+    lines = ["", "[[node]]"] + [f"{k} = {toml_value(v)}" for k, v in keys.items()]
+    if options:
+        lines += ["[node.options]"] + [f"{k} = {toml_value(v)}" for k, v in options.items()]
+    return "\n".join(lines) + "\n"
+
+
+TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
+    node(pmon, "pmon", {"excache_kb": EXCACHE_KB, "excache_ways": 8, "excache_policy": policy},
+         memory=128, vcpus=2) for pmon, policy in POLICY.items()) + "".join(
+    node(mmon, "mmon", memory=128) for mmon in ("mmon0", "mmon1"))
 
 
 class Cluster:
@@ -128,6 +105,20 @@ def test_memory_stress_matches_the_host(cluster, pmon, factor):
 def test_malloc_and_vm_edge_cases_match_the_host(cluster):
     for prog in ("malloc", "vmedge"):
         assert cluster.run_prog("pmon1", prog) == on_host(prog), prog
+
+
+def test_requests_beyond_memory_are_enomem(cluster):
+    """mmap, brk and malloc of 1 TiB fail with ENOMEM, as Linux's overcommit heuristic."""
+    assert cluster.run_prog("pmon0", "oom") == on_host("oom")
+
+
+def test_a_file_that_is_not_an_elf_is_enoexec(cluster, tmp_path):
+    script = tmp_path / "script.sh"
+    script.write_text("#!/bin/sh\necho not an ELF\n")
+    out = cluster.net("run", "pmon1", script)
+    assert out.returncode == 126 and "exec failed" in out.stderr, out
+    assert "not a static x86-64 executable" in cluster.log("mmon0") + cluster.log("mmon1")
+    assert cluster.run_prog("pmon1", "hello")[0] == 0
 
 
 def test_write_to_read_only_mapping_is_sigsegv(cluster):
