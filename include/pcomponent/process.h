@@ -19,7 +19,7 @@
 #define PROC_RPC_TIMEOUT (10 * NSEC_PER_SEC)
 #define PROC_IO_SIZE (sizeof(struct p2m_writeback) + NET_PAGE_SIZE)
 
-enum proc_state { PROC_NEW, PROC_RUNNING, PROC_DEAD };
+enum proc_state { PROC_NEW, PROC_RUNNING };
 
 /* A remembered answer of GMM: vRegion -> owner mComponent. */
 struct owner_slot {
