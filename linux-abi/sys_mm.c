@@ -83,7 +83,7 @@ long sys_mprotect(struct process *p, const uint64_t a[6])
 
 	if (a[2] >> 32)
 		return -EINVAL;
-	excache_flush(p, PAGE_ALIGN_DOWN(a[0]), range_end(a[0], a[1]), true);
+	excache_flush(p, a[0], range_end(a[0], a[1]), true);
 	return vm_call(p, &req, &unused);
 }
 
@@ -96,7 +96,7 @@ long sys_mremap(struct process *p, const uint64_t a[6])
 
 	if (a[3] >> 32)
 		return -EINVAL;
-	excache_flush(p, PAGE_ALIGN_DOWN(a[0]), range_end(a[0], a[1]), true);
+	excache_flush(p, a[0], range_end(a[0], a[1]), true);
 	err = vm_call(p, &req, &addr);
 	return err ? err : (long)addr;
 }

@@ -94,8 +94,7 @@ static struct excache_line *lookup(struct process *p, uint64_t va, unsigned *idx
 }
 
 /* Is (p, va) resident? The caller holds the lock, so the line stays until it drops it. */
-static bool resident(struct process *p, uint64_t va, uint64_t *frame,
-			    struct excache_line **line)
+static bool resident(struct process *p, uint64_t va, uint64_t *frame, struct excache_line **line)
 {
 	unsigned idx;
 	struct excache_line *l = lookup(p, va, &idx);
@@ -379,17 +378,17 @@ int excache_copy_out(struct process *p, uint64_t uva, const void *src, size_t n)
 }
 
 /*
- * Claim p's next valid line in [start, end) at or after *i; -1 when there is none.
- * -EAGAIN when another thread is evicting one of them: its write-back must land
- * before the range changes, so the caller waits and asks again.
+ * Claim p's next valid line in [start, end) among lines *i..last-1; -1 when there is
+ * none. -EAGAIN when another thread is evicting one of them: its write-back must
+ * land before the range changes, so the caller waits and asks again.
  */
-static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned *i)
+static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned *i,
+		       unsigned last)
 {
-	unsigned n = xc.nsets * xc.ways;
 	int found = -1;
 
 	spin_lock(&xc.lock);
-	for (; *i < n && found == -1; (*i)++) {
+	for (; *i < last && found == -1; (*i)++) {
 		struct excache_line *l = &xc.lines[*i];
 
 		if (l->state == LINE_FREE || l->proc != p || l->va < start || l->va >= end)
@@ -405,12 +404,14 @@ static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned
 	return found;
 }
 
-int excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback_dirty)
+/* Evict p's lines in [start, end) found among lines first..last-1. */
+static void flush_lines(struct process *p, uint64_t start, uint64_t end, unsigned first,
+			unsigned last, bool writeback_dirty)
 {
-	unsigned i = 0;
+	unsigned i = first;
 	int idx;
 
-	while ((idx = claim_range(p, start, end, &i)) != -1) {
+	while ((idx = claim_range(p, start, end, &i, last)) != -1) {
 		if (idx == -EAGAIN) {
 			sleep_ns(RETRY_NS);
 			continue;
@@ -421,7 +422,27 @@ int excache_flush(struct process *p, uint64_t start, uint64_t end, bool writebac
 		xc.resident--;
 		spin_unlock(&xc.lock);
 	}
-	return 0;
+}
+
+/*
+ * A range of fewer pages than there are sets is looked for page by page, in the one
+ * set each page can be in (a single-page flush costs one set, not the whole cache);
+ * a larger one scans every line once.
+ */
+void excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback_dirty)
+{
+	start = PAGE_ALIGN_DOWN(start);
+	if (start >= end)
+		return;
+	if ((end - start) / PAGE_SIZE >= xc.nsets) {
+		flush_lines(p, start, end, 0, xc.nsets * xc.ways, writeback_dirty);
+		return;
+	}
+	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
+		unsigned first = set_of(p, va) * xc.ways;
+
+		flush_lines(p, va, va + PAGE_SIZE, first, first + xc.ways, writeback_dirty);
+	}
 }
 
 /*

@@ -12,10 +12,6 @@
 #include "pcomponent/excache.h"
 #include "pcomponent/process.h"
 
-#define SIGILL 4
-#define SIGTRAP 5
-#define SIGFPE 8
-
 static void page_fault(struct user_regs *r, uint64_t error, uint64_t addr)
 {
 	struct process *p = proc_current();

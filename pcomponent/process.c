@@ -77,16 +77,29 @@ static void free_process(struct process *p)
 	kfree(p);
 }
 
-/* Find pid, if it is in state and peer is its host; NULL otherwise. */
-static struct process *find(uint32_t pid, uint8_t host, enum proc_state state)
+/* The process pid, or NULL; the caller holds table_lock. */
+static struct process *lookup(uint32_t pid)
 {
-	struct process *p = NULL;
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		if (table[i] && table[i]->pid == pid)
+			return table[i];
+	return NULL;
+}
+
+/*
+ * pid, if host spawned it and nobody started it yet; it is marked started at once,
+ * so a second H2P_START (a retry, or a hostile one) finds nothing to start.
+ */
+static struct process *take_new(uint32_t pid, uint8_t host)
+{
+	struct process *p;
 
 	spin_lock(&table_lock);
-	for (unsigned i = 0; i < PROC_MAX && !p; i++)
-		if (table[i] && table[i]->pid == pid && table[i]->host == host &&
-		    table[i]->state == state)
-			p = table[i];
+	p = lookup(pid);
+	if (p && (p->host != host || p->state != PROC_NEW))
+		p = NULL;
+	if (p)
+		p->state = PROC_STARTED;
 	spin_unlock(&table_lock);
 	return p;
 }
@@ -229,7 +242,7 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 
 	(void)ctx, (void)len, (void)resp, (void)max;
 	memcpy(&pid, req, sizeof(pid));
-	p = find(pid, peer, PROC_NEW);
+	p = take_new(pid, peer);
 	if (!p)
 		return -ESRCH;
 	err = exec_image(p);
@@ -241,11 +254,9 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		goto out_fail;
 	arch_user_ctx_init(&p->user, root);
 	spin_lock(&table_lock);
-	p->state = PROC_RUNNING;
 	cpu = ncpus > 1 ? 1 + next_cpu++ % (ncpus - 1) : 0;	/* CPU 0 runs the network */
 	spin_unlock(&table_lock);
-	p->thread = thread_create("user", user_main, p, cpu);
-	if (!p->thread)
+	if (!thread_create("user", user_main, p, cpu))
 		goto out_destroy;
 	pr_info("pid %u exec: entry=%#lx brk=%#lx", p->pid, p->exec.entry, p->exec.brk);
 	return 0;
@@ -297,9 +308,8 @@ int proc_exstats(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	if (max < sizeof(out))
 		return -ENOSPC;
 	spin_lock(&table_lock);
-	for (unsigned i = 0; i < PROC_MAX && pid && !p; i++)
-		if (table[i] && table[i]->pid == pid)
-			p = table[i];
+	if (pid)
+		p = lookup(pid);
 	if (pid && !p) {
 		spin_unlock(&table_lock);
 		return -ESRCH;

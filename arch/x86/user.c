@@ -61,6 +61,21 @@ void arch_user_ctx_init(struct user_ctx *u, uint64_t root)
 	u->root = root;
 }
 
+/* Make this CPU run thread t's user side: its kernel stack for entries, space, FPU, FS. */
+static void load_user(struct thread *t)
+{
+	struct cpu *c = this_cpu();
+	struct user_ctx *u = t->user;
+	uint64_t top = (uint64_t)t->stack + THREAD_STACK_SIZE;
+
+	c->kernel_rsp = top;
+	gdt_set_kernel_stack(c->id, top);
+	if (read_cr3() != u->root)
+		write_cr3(u->root);
+	__asm__ volatile("fxrstorq %0" : : "m"(u->fpu));
+	wrmsr(MSR_FS_BASE, u->fs_base);
+}
+
 /*
  * Called by schedule() with interrupts off, before the stacks change. The FPU is
  * only ever used by user code (the kernel is built with general registers only),
@@ -68,20 +83,10 @@ void arch_user_ctx_init(struct user_ctx *u, uint64_t root)
  */
 void arch_thread_switch(struct thread *prev, struct thread *next)
 {
-	struct cpu *c = this_cpu();
-	struct user_ctx *u = next->user;
-	uint64_t top = (uint64_t)next->stack + THREAD_STACK_SIZE;
-
 	if (prev->user)
 		__asm__ volatile("fxsaveq %0" : "=m"(prev->user->fpu));
-	if (!u)
-		return;
-	c->kernel_rsp = top;
-	gdt_set_kernel_stack(c->id, top);
-	if (read_cr3() != u->root)
-		write_cr3(u->root);
-	__asm__ volatile("fxrstorq %0" : : "m"(u->fpu));
-	wrmsr(MSR_FS_BASE, u->fs_base);
+	if (next->user)
+		load_user(next);
 }
 
 void arch_user_set_fs(uint64_t base)
@@ -101,19 +106,12 @@ void arch_user_leave(void)
  */
 void arch_user_enter(uint64_t rip, uint64_t rsp)
 {
-	struct thread *t = current();
-	struct user_ctx *u = t->user;
-	uint64_t top = (uint64_t)t->stack + THREAD_STACK_SIZE;
 	struct trap_frame f = {
 		.rip = rip, .cs = USER_CS, .rflags = USER_RFLAGS, .rsp = rsp, .ss = USER_DS,
 	};
 
 	irq_disable();
-	this_cpu()->kernel_rsp = top;
-	gdt_set_kernel_stack(this_cpu()->id, top);
-	write_cr3(u->root);
-	__asm__ volatile("fxrstorq %0" : : "m"(u->fpu));
-	wrmsr(MSR_FS_BASE, u->fs_base);
+	load_user(current());
 	user_return(&f);
 }
 

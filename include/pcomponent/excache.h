@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "net/wire.h"
 
 struct process;
 struct node_config;
@@ -46,7 +47,7 @@ int excache_clock_victim(struct excache_line *set, unsigned ways, unsigned *hand
 /* Process-visible counters, per process and for the node. */
 struct excache_counters {
 	uint64_t hits, misses, evictions, writebacks, miss_ns_total;
-	uint64_t hist[16];		/* miss latency: [2^i, 2^(i+1)) microseconds */
+	uint64_t hist[EXCACHE_HIST];	/* miss latency: [2^i, 2^(i+1)) microseconds */
 };
 
 /* Carve the cache out of local memory as the node's config says. */
@@ -61,7 +62,7 @@ int excache_fault(struct process *p, uint64_t va, bool write);
 int excache_copy_in(struct process *p, void *dst, uint64_t uva, size_t n);
 int excache_copy_out(struct process *p, uint64_t uva, const void *src, size_t n);
 /* Evict p's lines in [start, end); write dirty ones back first when writeback is set. */
-int excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback);
+void excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback);
 /* Forget every line of p (it is exiting); waits for evictions of its lines in flight. */
 void excache_drop(struct process *p);
 /* Counters of p, or of the node (p NULL), with the geometry. */

@@ -19,7 +19,7 @@
 #define PROC_RPC_TIMEOUT (10 * NSEC_PER_SEC)
 #define PROC_IO_SIZE (sizeof(struct p2m_writeback) + NET_PAGE_SIZE)
 
-enum proc_state { PROC_NEW, PROC_RUNNING };
+enum proc_state { PROC_NEW, PROC_STARTED };	/* spawned; H2P_START taken */
 
 /* A remembered answer of GMM: vRegion -> owner mComponent. */
 struct owner_slot {
@@ -40,7 +40,6 @@ struct process {
 	enum proc_state state;		/* guarded by the table lock */
 	int evicting;			/* lines of ours other threads are evicting (cache lock) */
 	struct user_ctx user;
-	struct thread *thread;
 	int64_t realtime_offset;	/* CLOCK_REALTIME - clock_ns() */
 	char *strings;			/* argv then envp, until the stack is built */
 	uint32_t strings_len;
@@ -69,7 +68,11 @@ void proc_exit(int status) __attribute__((noreturn));
 /* Kill the current process with a signal, logging why. */
 void proc_kill(int sig, const char *why, uint64_t addr) __attribute__((noreturn));
 
+/* Linux's numbers for the signals a process can die of (status 128 + the number). */
+#define SIGILL 4
+#define SIGTRAP 5
 #define SIGBUS 7
+#define SIGFPE 8
 #define SIGSEGV 11
 
 #endif

@@ -63,20 +63,26 @@ static int parse_pid(const char *s, uint32_t *pid)
 	return 0;
 }
 
+/* Ask node for a counters struct of exactly size bytes; 0, or -1 after saying why. */
+static int stats_call(struct host_ep *h, int node, uint16_t opcode, const void *req,
+		      size_t len, void *out, size_t size, const char *what)
+{
+	int ret = host_rpc(h, (uint8_t)node, opcode, req, len, out, size, TIMEOUT);
+
+	if (ret == (int)size)
+		return 0;
+	fprintf(stderr, "tessera-net: %s failed: %s\n", what, strerror(ret < 0 ? -ret : EPROTO));
+	return -1;
+}
+
 int tool_exstats(struct host_ep *h, int pmon, const char *pid)
 {
 	struct p2x_exstats s;
 	uint32_t p;
-	int ret;
 
-	if (parse_pid(pid, &p))
+	if (parse_pid(pid, &p) ||
+	    stats_call(h, pmon, X2P_EXSTATS, &p, sizeof(p), &s, sizeof(s), "exstats"))
 		return 1;
-	ret = host_rpc(h, (uint8_t)pmon, X2P_EXSTATS, &p, sizeof(p), &s, sizeof(s), TIMEOUT);
-	if (ret != (int)sizeof(s)) {
-		fprintf(stderr, "tessera-net: exstats failed: %s\n",
-			strerror(ret < 0 ? -ret : EPROTO));
-		return 1;
-	}
 	printf("hits=%llu\nmisses=%llu\nevictions=%llu\nwritebacks=%llu\n",
 	       (unsigned long long)s.hits, (unsigned long long)s.misses,
 	       (unsigned long long)s.evictions, (unsigned long long)s.writebacks);
@@ -96,13 +102,9 @@ int tool_exstats(struct host_ep *h, int pmon, const char *pid)
 int tool_memstats(struct host_ep *h, int mmon)
 {
 	struct m2x_memstats s;
-	int ret = host_rpc(h, (uint8_t)mmon, X2M_MEMSTATS, NULL, 0, &s, sizeof(s), TIMEOUT);
 
-	if (ret != (int)sizeof(s)) {
-		fprintf(stderr, "tessera-net: memstats failed: %s\n",
-			strerror(ret < 0 ? -ret : EPROTO));
+	if (stats_call(h, mmon, X2M_MEMSTATS, NULL, 0, &s, sizeof(s), "memstats"))
 		return 1;
-	}
 	printf("capacity_pages=%llu\nfree_pages=%llu\nstore_pages=%llu\n",
 	       (unsigned long long)s.capacity_pages, (unsigned long long)s.free_pages,
 	       (unsigned long long)s.store_pages);

@@ -140,6 +140,28 @@ def launcher(tmp_path):
         l.kill()
 
 
+class ToolCluster:
+    """A running cluster, seen from the host through build/tessera-net."""
+
+    def __init__(self, run):
+        self.run = run
+
+    def tool(self, *args, timeout=300):
+        """Run tessera-net against this cluster; the finished process."""
+        return subprocess.run([str(BUILD / "tessera-net"), "--run-dir", str(self.run),
+                               *map(str, args)], capture_output=True, text=True,
+                              timeout=timeout)
+
+    def kv(self, *args, **kw):
+        """The key=value pairs a tessera-net command printed (it must succeed)."""
+        out = self.tool(*args, **kw)
+        assert out.returncode == 0, out.stdout + out.stderr
+        return dict(re.findall(r"([\w.]+)=(-?[\w,]+)", out.stdout + out.stderr))
+
+    def log(self, name):
+        return read_log(self.run, name)
+
+
 def toml_value(v):
     if isinstance(v, bool):
         return "true" if v else "false"

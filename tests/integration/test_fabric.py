@@ -4,7 +4,6 @@
 # The fault pipeline is in test_fabric_faults.py.
 import os
 import signal
-import socket
 import struct
 import subprocess
 import time
@@ -327,7 +326,7 @@ def test_pcap_from_command_line_and_relative_paths(fabric, tmp_path):
 
 def test_quit_exits_cleanly_and_removes_its_sockets(fabric):
     fab = fabric(PORTS)
-    a = fab.endpoint("a")
+    fab.endpoint("a")           # its peer socket must outlive the fabric
     assert fab.quit() == 0
     left = sorted(p.name for p in fab.dir.iterdir())
     assert left == ["a.peer.sock"], left     # the peer's own socket stays

@@ -7,36 +7,23 @@ import time
 
 import pytest
 
-from conftest import (BUILD, REPO, Launcher, assert_no_qemu, read_log, tessera,
+from conftest import (BUILD, REPO, Launcher, ToolCluster, assert_no_qemu, tessera,
                       wait_for)
 
 NODES = ["gmon0", "pmon0", "mmon0", "mmon1", "smon0"]
 TOOL = str(BUILD / "tessera-net")
 
 
-class Cluster:
-    def __init__(self, run):
-        self.run = run
-
-    def net(self, *args, timeout=180):
-        """Run tessera-net against this cluster; returns (exit code, stdout)."""
-        out = subprocess.run([TOOL, "--run-dir", str(self.run), *map(str, args)],
-                             capture_output=True, text=True, timeout=timeout)
+class Cluster(ToolCluster):
+    def net(self, *args):
+        """Run tessera-net against this cluster; returns (exit code, its output)."""
+        out = self.tool(*args)
         return out.returncode, out.stdout + out.stderr
 
     def fault(self, *words):
         result = tessera("fault", *words, run_dir=self.run, timeout=30)
         assert result.returncode == 0, result
         return result.stdout
-
-    def kv(self, *args, **kw):
-        """The key=value pairs a tessera-net command printed (it must succeed)."""
-        code, out = self.net(*args, **kw)
-        assert code == 0, out
-        return dict(re.findall(r"(\w+)=(-?\w+)", out))
-
-    def log(self, name):
-        return read_log(self.run, name)
 
 
 @pytest.fixture(scope="module")

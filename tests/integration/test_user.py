@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, Launcher, assert_no_qemu, read_log, toml_value, wait_for
+from conftest import BUILD, Launcher, ToolCluster, assert_no_qemu, toml_value, wait_for
 
 TOOL = str(BUILD / "tessera-net")
 USER = BUILD / "user"
@@ -31,27 +31,11 @@ TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
     node(mmon, "mmon", memory=128) for mmon in ("mmon0", "mmon1"))
 
 
-class Cluster:
-    def __init__(self, run):
-        self.run = run
-
-    def net(self, *args, timeout=300):
-        out = subprocess.run([TOOL, "--run-dir", str(self.run), *map(str, args)],
-                             capture_output=True, text=True, timeout=timeout)
-        return out
-
+class Cluster(ToolCluster):
     def run_prog(self, pmon, prog, *args):
         """Run build/user/<prog> on pmon: (exit status, stdout, stderr)."""
-        out = self.net("run", pmon, USER / prog, *args)
+        out = self.tool("run", pmon, USER / prog, *args)
         return out.returncode, out.stdout, out.stderr
-
-    def kv(self, *args):
-        out = self.net(*args)
-        assert out.returncode == 0, out.stdout + out.stderr
-        return dict(re.findall(r"([\w.]+)=([\w,-]+)", out.stdout))
-
-    def log(self, name):
-        return read_log(self.run, name)
 
     def name(self, node_id):
         """A node's name, from the cluster map the launcher wrote."""
@@ -115,7 +99,7 @@ def test_requests_beyond_memory_are_enomem(cluster):
 def test_a_file_that_is_not_an_elf_is_enoexec(cluster, tmp_path):
     script = tmp_path / "script.sh"
     script.write_text("#!/bin/sh\necho not an ELF\n")
-    out = cluster.net("run", "pmon1", script)
+    out = cluster.tool("run", "pmon1", script)
     assert out.returncode == 126 and "exec failed" in out.stderr, out
     assert "not a static x86-64 executable" in cluster.log("mmon0") + cluster.log("mmon1")
     assert cluster.run_prog("pmon1", "hello")[0] == 0
