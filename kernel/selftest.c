@@ -82,30 +82,30 @@ static const char *test_kmalloc(void)
 /* Map a fresh frame, write through the mapping, read through the direct map. */
 static const char *test_paging(void)
 {
-	uint64_t root = vm_kernel_root(), pa;
+	uint64_t root = pgtable_kernel_root(), pa;
 	unsigned flags;
 	void *frame = page_alloc(0);
 	const char *fail = NULL;
 
 	EXPECT(frame, "paging: no frame");
-	if (vm_map(root, TEST_VA, virt_to_phys(frame), VM_WRITE)) {
+	if (pgtable_map(root, TEST_VA, virt_to_phys(frame), PG_WRITE)) {
 		fail = "paging: map";
 		goto out_free;
 	}
 	*(volatile uint64_t *)TEST_VA = 0x7e55e7a;
 	if (*(uint64_t *)frame != 0x7e55e7a)
 		fail = "paging: write through mapping";
-	else if (vm_map(root, TEST_VA, virt_to_phys(frame), 0) != -EEXIST)
+	else if (pgtable_map(root, TEST_VA, virt_to_phys(frame), 0) != -EEXIST)
 		fail = "paging: double map";
-	else if (vm_walk(root, TEST_VA, &pa, &flags) || pa != virt_to_phys(frame) ||
-		 !(flags & VM_WRITE) || (flags & VM_EXEC))
+	else if (pgtable_walk(root, TEST_VA, &pa, &flags) || pa != virt_to_phys(frame) ||
+		 !(flags & PG_WRITE) || (flags & PG_EXEC))
 		fail = "paging: walk";
-	else if (vm_protect(root, TEST_VA, 0) || vm_walk(root, TEST_VA, NULL, &flags) ||
-		 (flags & VM_WRITE))
+	else if (pgtable_protect(root, TEST_VA, 0) || pgtable_walk(root, TEST_VA, NULL, &flags) ||
+		 (flags & PG_WRITE))
 		fail = "paging: protect";
-	if (vm_unmap(root, TEST_VA, &pa, NULL) || pa != virt_to_phys(frame))
+	if (pgtable_unmap(root, TEST_VA, &pa, NULL) || pa != virt_to_phys(frame))
 		fail = fail ? fail : "paging: unmap";
-	else if (vm_walk(root, TEST_VA, NULL, NULL) != -ENOENT)
+	else if (pgtable_walk(root, TEST_VA, NULL, NULL) != -ENOENT)
 		fail = fail ? fail : "paging: still mapped after unmap";
 out_free:
 	page_free(frame);

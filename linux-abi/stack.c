@@ -9,13 +9,9 @@
 #include "kernel/mm.h"
 #include "lib/string.h"
 #include "linux-abi/abi.h"
+#include "linux-abi/linux.h"
 #include "pcomponent/process.h"
-
-enum {
-	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
-	AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
-	AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_EXECFN = 31,
-};
+#include "pcomponent/signal.h"
 
 #define NAUX 17		/* pairs, AT_NULL included */
 #define CLK_TCK 100
@@ -65,12 +61,32 @@ int abi_initial_stack(struct process *p, uint64_t *rsp)
 	v[0] = p->argc;
 	aux = fill_pointers(p, &v[1], strings);
 	fill_auxv(p, aux, random, strings);
-	err = excache_copy_out(p, strings, p->strings, p->strings_len);
+	err = mm_copy_out(p->mm, strings, p->strings, p->strings_len);
 	if (!err)
-		err = excache_copy_out(p, random, seed, sizeof(seed));
+		err = mm_copy_out(p->mm, random, seed, sizeof(seed));
 	if (!err)
-		err = excache_copy_out(p, sp, v, words * 8);
+		err = mm_copy_out(p->mm, sp, v, words * 8);
 	kfree(v);
 	*rsp = sp;
 	return err;
+}
+
+void abi_exec(struct uthread *t, struct mm *mm, char *strings, uint32_t len, uint16_t argc,
+	      uint16_t envc)
+{
+	struct process *p = t->proc;
+	struct user_regs r = { .rip = p->exec.entry };
+	int err;
+
+	mm_put(proc_exec(t, mm));
+	p->strings = strings;
+	p->strings_len = len;
+	p->argc = argc;
+	p->envc = envc;
+	err = abi_initial_stack(p, &r.rsp);
+	kfree(p->strings);
+	p->strings = NULL;
+	if (err)
+		proc_kill(SIGSEGV, "no room for the new program's stack", r.rsp);
+	arch_user_enter(&r);
 }

@@ -1,70 +1,188 @@
 /*
- * Process system calls: exit, identity, the TLS pointer and clocks. CLOCK_REALTIME
- * is the host's wall clock at spawn plus the pmon's monotonic time since.
+ * Process system calls: identity, fork (and clone used as fork), wait4, exit and
+ * exit_group, and execve of the running program (/proc/self/exe) until storage
+ * brings files to exec from.
  */
 #include "kernel/errno.h"
-#include "kernel/time.h"
-#include "kernel/user.h"
-#include "mcomponent/vma.h"
+#include "kernel/mm.h"
+#include "lib/string.h"
+#include "linux-abi/abi.h"
+#include "pcomponent/file.h"
+#include "pcomponent/signal.h"
 #include "syscalls.h"
 
-#define ARCH_SET_FS 0x1002
-#define ARCH_GET_FS 0x1003
-#define CLOCK_REALTIME 0
-#define CLOCK_TAI 11
+#define EXEC_ARGS_MAX 1024		/* argv + envp entries */
+#define EXEC_STRINGS_MAX NET_SPAWN_STRINGS
 
-struct timespec_user {
-	int64_t tv_sec;
-	int64_t tv_nsec;
-};
-
-long sys_exit(struct process *p, const uint64_t a[6])
+SYSCALL(sys_exit)
 {
-	(void)p;
-	proc_exit((int)(a[0] & 0xff));
+	(void)t;
+	uthread_exit(linux_wstatus_exited((int)a[0]));
 }
 
-long sys_getpid(struct process *p, const uint64_t a[6])
+SYSCALL(sys_exit_group)
+{
+	(void)t;
+	proc_exit(linux_wstatus_exited((int)a[0]));
+}
+
+SYSCALL(sys_getpid)
 {
 	(void)a;
-	return p->pid;
+	return t->proc->pid;
 }
 
-/* No threads to wake at exit yet: remember nothing, answer the tid. */
-long sys_set_tid_address(struct process *p, const uint64_t a[6])
+SYSCALL(sys_getppid)
 {
 	(void)a;
-	return p->pid;
+	return proc_ppid(t->proc);
 }
 
-long sys_arch_prctl(struct process *p, const uint64_t a[6])
+SYSCALL(sys_gettid)
 {
-	uint64_t fs = p->user.fs_base;
+	(void)a;
+	return t->tid;
+}
 
-	switch (a[0]) {
-	case ARCH_SET_FS:
-		if (a[1] >= VMA_MAX)
-			return -EPERM;
-		arch_user_set_fs(a[1]);
-		return 0;
-	case ARCH_GET_FS:
-		return excache_copy_out(p, a[1], &fs, sizeof(fs));
-	default:
+/* Threads come with clone(CLONE_THREAD); until then nothing waits on this address. */
+SYSCALL(sys_set_tid_address)
+{
+	(void)a;
+	return t->tid;
+}
+
+SYSCALL(sys_fork)
+{
+	(void)a;
+	return proc_fork(t, arch_user_regs(), 0);
+}
+
+/*
+ * clone as fork, vfork and libc's fork() use it: a new process with a copy of the
+ * caller's memory (CLONE_VM with CLONE_VFORK copies too: the parent waits for
+ * nothing, which vfork's callers cannot tell). CHILD_CLEARTID concerns only memory
+ * shared with someone still running, so for a copy there is nothing to clear.
+ * Threads (CLONE_VM alone, CLONE_THREAD) are not supported yet: -EINVAL.
+ */
+SYSCALL(sys_clone)
+{
+	const uint64_t forkish = CLONE_VFORK | CLONE_VM | CLONE_PARENT_SETTID |
+				 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 0xff;
+	long pid;
+
+	if ((a[0] & ~forkish) || ((a[0] & CLONE_VM) && !(a[0] & CLONE_VFORK)) || a[1])
 		return -EINVAL;
+	pid = proc_fork(t, arch_user_regs(), a[0] & CLONE_CHILD_SETTID ? a[3] : 0);
+	if (pid > 0 && (a[0] & CLONE_PARENT_SETTID))
+		mm_copy_out(t->proc->mm, a[2], &(int32_t){ (int32_t)pid }, sizeof(int32_t));
+	return pid;
+}
+
+SYSCALL(sys_wait4)
+{
+	int wstatus = 0;
+	long pid;
+
+	if (a[3])
+		return -EINVAL;		/* no rusage accounting yet */
+	pid = proc_wait(t->proc, (int32_t)a[0], (int)a[2], &wstatus);
+	if (pid > 0 && a[1] && mm_copy_out(t->proc->mm, a[1], &wstatus, sizeof(wstatus)))
+		return -EFAULT;
+	return pid;
+}
+
+/* Append the NULL-terminated array of strings at uva to buf; the count or -errno. */
+static long copy_strings(struct mm *mm, uint64_t uva, char *buf, uint32_t *len)
+{
+	long n;
+
+	for (n = 0; uva; n++) {
+		uint64_t s;
+		char c;
+
+		if (n >= EXEC_ARGS_MAX)
+			return -E2BIG;
+		if (mm_copy_in(mm, &s, uva + (uint64_t)n * 8, sizeof(s)))
+			return -EFAULT;
+		if (!s)
+			break;
+		do {
+			if (*len >= EXEC_STRINGS_MAX)
+				return -E2BIG;
+			if (mm_copy_in(mm, &c, s++, 1))
+				return -EFAULT;
+			buf[(*len)++] = c;
+		} while (c);
 	}
+	return n;
 }
 
-/* Every clock is the monotonic one, except the wall clocks, offset to the host's time. */
-long sys_clock_gettime(struct process *p, const uint64_t a[6])
+static bool is_self_exe(struct mm *mm, uint64_t path)
 {
-	int64_t ns = (int64_t)clock_ns();
-	struct timespec_user ts;
+	static const char self[] = "/proc/self/exe";
+	char name[sizeof(self)];
 
-	if (a[0] > CLOCK_TAI)
+	return !mm_copy_in(mm, name, path, sizeof(name)) && !memcmp(name, self, sizeof(self));
+}
+
+/*
+ * execve("/proc/self/exe", argv, envp): a new address space on the same home, loaded
+ * from the image the old one ran; the point of no return is the switch to it.
+ */
+SYSCALL(sys_execve)
+{
+	struct process *p = t->proc;
+	struct mm *old = p->mm, *mm;
+	char *buf = kmalloc(EXEC_STRINGS_MAX);
+	uint32_t len = 0;
+	long argc, envc;
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	err = is_self_exe(old, a[0]) ? 0 : -ENOENT;
+	argc = err ? err : copy_strings(old, a[1], buf, &len);
+	envc = argc < 0 ? argc : copy_strings(old, a[2], buf, &len);
+	if (!err && (argc < 0 || envc < 0))
+		err = (int)(argc < 0 ? argc : envc);
+	if (!err && argc == 0)
+		err = -EINVAL;
+	if (!err)
+		err = mm_create_from(old, p->vnode, &mm);
+	if (!err && (err = mm_exec(mm, &p->exec)))
+		mm_put(mm);
+	if (err) {
+		kfree(buf);
+		return err;
+	}
+	abi_exec(t, mm, buf, len, (uint16_t)argc, (uint16_t)envc);
+}
+
+SYSCALL(sys_getpgid)
+{
+	return proc_getpgid(t->proc, (uint32_t)a[0], false);
+}
+
+SYSCALL(sys_getpgrp)
+{
+	(void)a;
+	return proc_getpgid(t->proc, 0, false);
+}
+
+SYSCALL(sys_getsid)
+{
+	return proc_getpgid(t->proc, (uint32_t)a[0], true);
+}
+
+SYSCALL(sys_setpgid)
+{
+	if ((int64_t)a[1] < 0)
 		return -EINVAL;
-	if (a[0] == CLOCK_REALTIME || a[0] == CLOCK_TAI)
-		ns += p->realtime_offset;
-	ts.tv_sec = ns / (int64_t)NSEC_PER_SEC;
-	ts.tv_nsec = ns % (int64_t)NSEC_PER_SEC;
-	return excache_copy_out(p, a[1], &ts, sizeof(ts));
+	return proc_setpgid(t->proc, (uint32_t)a[0], (uint32_t)a[1]);
+}
+
+SYSCALL(sys_setsid)
+{
+	(void)a;
+	return proc_setsid(t->proc);
 }

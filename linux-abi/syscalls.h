@@ -1,6 +1,7 @@
 /*
  * Private to linux-abi/: the system calls each file implements, as the table in
- * syscall.c calls them (six raw argument registers, a Linux return value).
+ * syscall.c calls them (the calling thread, six raw argument registers, a Linux
+ * return value). Each reaches pmon's objects only through their interfaces.
  */
 #ifndef LINUX_ABI_SYSCALLS_H
 #define LINUX_ABI_SYSCALLS_H
@@ -8,26 +9,85 @@
 #include <stdint.h>
 #include "pcomponent/process.h"
 
-typedef long (*syscall_fn)(struct process *p, const uint64_t a[6]);
+#define SYSCALL(name) long name(struct uthread *t, const uint64_t a[6])
+typedef long (*syscall_fn)(struct uthread *t, const uint64_t a[6]);
 
-/* sys_io.c */
-long sys_write(struct process *p, const uint64_t a[6]);
-long sys_writev(struct process *p, const uint64_t a[6]);
-long sys_ioctl(struct process *p, const uint64_t a[6]);
+/* sys_fd.c */
+SYSCALL(sys_read);
+SYSCALL(sys_write);
+SYSCALL(sys_readv);
+SYSCALL(sys_writev);
+SYSCALL(sys_close);
+SYSCALL(sys_pipe);
+SYSCALL(sys_pipe2);
+SYSCALL(sys_dup);
+SYSCALL(sys_dup2);
+SYSCALL(sys_dup3);
+SYSCALL(sys_fcntl);
+SYSCALL(sys_lseek);
+SYSCALL(sys_ioctl);
+
+/* sys_file.c */
+SYSCALL(sys_open);
+SYSCALL(sys_openat);
+SYSCALL(sys_getcwd);
+SYSCALL(sys_chdir);
+SYSCALL(sys_fstat);
+SYSCALL(sys_stat);
+SYSCALL(sys_newfstatat);
+
+/* sys_poll.c */
+SYSCALL(sys_poll);
+SYSCALL(sys_ppoll);
 
 /* sys_mm.c */
-long sys_brk(struct process *p, const uint64_t a[6]);
-long sys_mmap(struct process *p, const uint64_t a[6]);
-long sys_munmap(struct process *p, const uint64_t a[6]);
-long sys_mprotect(struct process *p, const uint64_t a[6]);
-long sys_mremap(struct process *p, const uint64_t a[6]);
-long sys_madvise(struct process *p, const uint64_t a[6]);
+SYSCALL(sys_brk);
+SYSCALL(sys_mmap);
+SYSCALL(sys_munmap);
+SYSCALL(sys_mprotect);
+SYSCALL(sys_mremap);
+SYSCALL(sys_madvise);
 
 /* sys_proc.c */
-long sys_exit(struct process *p, const uint64_t a[6]);
-long sys_getpid(struct process *p, const uint64_t a[6]);
-long sys_set_tid_address(struct process *p, const uint64_t a[6]);
-long sys_arch_prctl(struct process *p, const uint64_t a[6]);
-long sys_clock_gettime(struct process *p, const uint64_t a[6]);
+SYSCALL(sys_exit);
+SYSCALL(sys_exit_group);
+SYSCALL(sys_getpid);
+SYSCALL(sys_getppid);
+SYSCALL(sys_gettid);
+SYSCALL(sys_set_tid_address);
+SYSCALL(sys_fork);
+SYSCALL(sys_clone);
+SYSCALL(sys_wait4);
+SYSCALL(sys_execve);
+SYSCALL(sys_getpgid);
+SYSCALL(sys_setpgid);
+SYSCALL(sys_getpgrp);
+SYSCALL(sys_getsid);
+SYSCALL(sys_setsid);
+
+/* sys_signal.c */
+SYSCALL(sys_rt_sigaction);
+SYSCALL(sys_rt_sigprocmask);
+SYSCALL(sys_rt_sigpending);
+SYSCALL(sys_rt_sigreturn);
+SYSCALL(sys_rt_sigsuspend);
+SYSCALL(sys_pause);
+SYSCALL(sys_kill);
+SYSCALL(sys_tkill);
+SYSCALL(sys_tgkill);
+SYSCALL(sys_sigaltstack);
+
+/* sys_misc.c */
+SYSCALL(sys_arch_prctl);
+SYSCALL(sys_clock_gettime);
+SYSCALL(sys_uname);
+SYSCALL(sys_getuid);
+SYSCALL(sys_umask);
+SYSCALL(sys_nanosleep);
+SYSCALL(sys_clock_nanosleep);
+SYSCALL(sys_sched_yield);
+SYSCALL(sys_getrandom);
+SYSCALL(sys_prlimit64);
+SYSCALL(sys_zero);
 
 #endif

@@ -15,7 +15,9 @@
  * freest. A backup is not charged: it keeps a log of write-backs on an sComponent, not
  * the vRegion's pages (DESIGN.md section 5). The next report
  * replaces the estimate with the node's own count; releasing a process credits nothing
- * back, since that report already reflects what the node really frees.
+ * back, since that report already reflects what the node really frees. A copy (fork)
+ * charges each copied record's owner as a placement would: the fork copies the pages
+ * eagerly, so those nodes really lose that memory before their next report.
  */
 #include "managers/gmm.h"
 #include "kernel/errno.h"
@@ -25,9 +27,9 @@
 #define GMM_SEED_DEFAULT 0x9e3779b97f4a7c15ull
 #define GMM_CAP_MIN 16
 
-static uint64_t rec_key(uint32_t pid, uint32_t idx)
+static uint64_t rec_key(uint32_t mm, uint32_t idx)
 {
-	return (uint64_t)pid << 32 | idx;
+	return (uint64_t)mm << 32 | idx;
 }
 
 /* xorshift64* (Vigna): full period over nonzero states; the high bits are the good ones. */
@@ -222,16 +224,18 @@ static struct gmm_rec *rec_find(const struct gmm *g, uint64_t key)
 	return i < g->nrecs && g->recs[i].key == key ? &g->recs[i] : NULL;
 }
 
-/* Make room for one more record: double the table, keeping it whole on failure. */
-static int grow(struct gmm *g)
+/* Make room for n more records: double the table, keeping it whole on failure. */
+static int grow(struct gmm *g, size_t n)
 {
-	size_t cap = g->cap ? g->cap * 2 : GMM_CAP_MIN;
+	size_t cap = g->cap ? g->cap : GMM_CAP_MIN;
 	struct gmm_rec *recs;
 
-	if (g->nrecs >= g->p.max_records)
+	if (n > g->p.max_records - g->nrecs)
 		return -ENOMEM;
-	if (g->nrecs < g->cap)
+	if (g->nrecs + n <= g->cap)
 		return 0;
+	while (cap < g->nrecs + n)
+		cap *= 2;
 	if (cap > g->p.max_records)
 		cap = g->p.max_records;
 	recs = g->a.alloc(g->a.ctx, cap * sizeof(*recs));
@@ -250,7 +254,7 @@ static int grow(struct gmm *g)
 static int rec_insert(struct gmm *g, uint64_t key, uint8_t owner, uint8_t backup)
 {
 	size_t i;
-	int err = grow(g);
+	int err = grow(g, 1);
 
 	if (err)
 		return err;
@@ -297,43 +301,43 @@ out:
 	return 0;
 }
 
-static bool pid_ok(uint32_t pid)
+static bool mm_ok(uint32_t mm)
 {
-	return pid >= 1 && pid <= GMM_PID_MAX;
+	return mm >= 1 && mm <= GMM_MM_MAX;
 }
 
-/* Give pid a home mComponent; asking again returns the same home while it is registered. */
-int gmm_place_process(struct gmm *g, uint32_t pid, uint64_t now, uint8_t *home)
+/* Give mm a home mComponent; asking again returns the same home while it is registered. */
+int gmm_place_home(struct gmm *g, uint32_t mm, uint64_t now, uint8_t *home)
 {
 	uint8_t none;
 
-	if (!pid_ok(pid) || !home)
+	if (!mm_ok(mm) || !home)
 		return -EINVAL;
-	return place(g, rec_key(pid, GMM_IDX_HOME), now, false, home, &none);
+	return place(g, rec_key(mm, GMM_IDX_HOME), now, false, home, &none);
 }
 
 /*
- * Give vRegion vregion of pid an owner and a backup (GMM_NONE when no other node can
+ * Give vRegion vregion of mm an owner and a backup (GMM_NONE when no other node can
  * take it). Asking again returns the recorded pair, even if a node has since gone silent;
  * only an owner lost to gmm_node_down() with no backup to promote is placed afresh.
  */
-int gmm_place_vregion(struct gmm *g, uint32_t pid, uint32_t vregion, uint64_t now,
+int gmm_place_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint64_t now,
 		      uint8_t *owner, uint8_t *backup)
 {
-	if (!pid_ok(pid) || vregion >= g->p.nvregions || !owner || !backup)
+	if (!mm_ok(mm) || vregion >= g->p.nvregions || !owner || !backup)
 		return -EINVAL;
-	return place(g, rec_key(pid, vregion), now, true, owner, backup);
+	return place(g, rec_key(mm, vregion), now, true, owner, backup);
 }
 
-/* The recorded pair for (pid, vregion); owner is GMM_NONE if lost to node_down. */
-int gmm_lookup(const struct gmm *g, uint32_t pid, uint32_t vregion,
+/* The recorded pair for (mm, vregion); owner is GMM_NONE if lost to node_down. */
+int gmm_lookup(const struct gmm *g, uint32_t mm, uint32_t vregion,
 	       uint8_t *owner, uint8_t *backup)
 {
 	const struct gmm_rec *r;
 
-	if (!pid_ok(pid) || vregion >= g->p.nvregions || !owner || !backup)
+	if (!mm_ok(mm) || vregion >= g->p.nvregions || !owner || !backup)
 		return -EINVAL;
-	r = rec_find(g, rec_key(pid, vregion));
+	r = rec_find(g, rec_key(mm, vregion));
 	if (!r)
 		return -ENOENT;
 	*owner = r->owner;
@@ -342,17 +346,17 @@ int gmm_lookup(const struct gmm *g, uint32_t pid, uint32_t vregion,
 }
 
 /*
- * Drop every record of pid (home and vRegions); returns how many. An empty table goes
+ * Drop every record of mm (home and vRegions); returns how many. An empty table goes
  * back to the allocator.
  */
-int gmm_release(struct gmm *g, uint32_t pid)
+int gmm_release(struct gmm *g, uint32_t mm)
 {
 	size_t lo, hi;
 
-	if (!pid_ok(pid))
+	if (!mm_ok(mm))
 		return -EINVAL;
-	lo = lower_bound(g, rec_key(pid, 0));
-	hi = lower_bound(g, rec_key(pid + 1, 0));
+	lo = lower_bound(g, rec_key(mm, 0));
+	hi = lower_bound(g, rec_key(mm + 1, 0));
 	if (hi == lo)
 		return 0;
 	memmove(&g->recs[lo], &g->recs[hi], (g->nrecs - hi) * sizeof(g->recs[0]));
@@ -360,4 +364,48 @@ int gmm_release(struct gmm *g, uint32_t pid)
 	if (g->nrecs == 0)
 		gmm_fini(g);
 	return (int)(hi - lo);
+}
+
+/* Charge the node holding a copied record's pages, if it is still registered. */
+static void charge_copy(struct gmm *g, const struct gmm_rec *r)
+{
+	struct gmm_node *n = r->owner != GMM_NONE ? node_find(g, r->owner) : NULL;
+
+	if (n)
+		charge(g, (int)(n - g->nodes));
+}
+
+/*
+ * Give to every record of from (home and vRegions: same owners, same backups), as a
+ * fork does; returns how many. -EINVAL bad or equal ids, -ENOENT from has no record,
+ * -EEXIST to has one, -ENOMEM the table cannot take them all; nothing changes then.
+ * Each copy charges its owner (see the top of this file).
+ */
+int gmm_copy(struct gmm *g, uint32_t from, uint32_t to)
+{
+	size_t lo, n, at;
+	int err;
+
+	if (!mm_ok(from) || !mm_ok(to) || from == to)
+		return -EINVAL;
+	lo = lower_bound(g, rec_key(from, 0));
+	n = lower_bound(g, rec_key(from + 1, 0)) - lo;
+	if (n == 0)
+		return -ENOENT;
+	at = lower_bound(g, rec_key(to, 0));
+	if (at < g->nrecs && g->recs[at].key < rec_key(to + 1, 0))
+		return -EEXIST;
+	err = grow(g, n);
+	if (err)
+		return err;
+	memmove(&g->recs[at + n], &g->recs[at], (g->nrecs - at) * sizeof(g->recs[0]));
+	g->nrecs += n;
+	if (lo >= at)
+		lo += n;
+	for (size_t i = 0; i < n; i++) {
+		g->recs[at + i] = g->recs[lo + i];
+		g->recs[at + i].key = rec_key(to, (uint32_t)g->recs[lo + i].key);
+		charge_copy(g, &g->recs[at + i]);
+	}
+	return (int)n;
 }

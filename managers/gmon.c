@@ -1,8 +1,9 @@
 /*
  * The global managers' monitor (build/gmon.elf). So far its one service is GMM:
  * mComponents report their memory every second (M2G_MEM_REPORT) and anyone may ask
- * where a process's home or a vRegion lives (X2G_PLACE), until its home releases it
- * (X2G_RELEASE); the policy itself is the portable managers/gmm.c.
+ * where an address space's home or a vRegion lives (X2G_PLACE), until its home
+ * releases it (X2G_RELEASE); a fork copies them (M2G_MM_COPY). The policy itself is
+ * the portable managers/gmm.c.
  */
 #define LOG_SUBSYS "gmm"
 #include "kernel/arch.h"
@@ -77,9 +78,9 @@ static int place(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 		return -ENOSPC;
 	spin_lock(&gmm_lock);
 	if (q.vregion == X2G_PLACE_HOME)
-		err = gmm_place_process(&gmm, q.pid, clock_ns(), &out.owner);
+		err = gmm_place_home(&gmm, q.mm, clock_ns(), &out.owner);
 	else
-		err = gmm_place_vregion(&gmm, q.pid, q.vregion, clock_ns(), &out.owner,
+		err = gmm_place_vregion(&gmm, q.mm, q.vregion, clock_ns(), &out.owner,
 					&out.backup);
 	spin_unlock(&gmm_lock);
 	if (err)
@@ -92,17 +93,40 @@ static int place(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 static int release(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		   size_t resp_max)
 {
-	uint32_t pid;
+	uint32_t mm;
 	int err;
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
-	memcpy(&pid, req, sizeof(pid));
+	memcpy(&mm, req, sizeof(mm));
 	if (!is_mmon[peer])
 		return -EPERM;
 	spin_lock(&gmm_lock);
-	err = gmm_release(&gmm, pid);
+	err = gmm_release(&gmm, mm);
 	spin_unlock(&gmm_lock);
-	return err;
+	return err < 0 ? err : 0;
+}
+
+/*
+ * A fork: the parent's home (an mComponent) has child placed where parent is, home
+ * and vRegions, so the pmon finds child's pages on the owners that copied them.
+ */
+static int copy(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		size_t resp_max)
+{
+	struct m2g_mm_copy q;
+	int err;
+
+	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	memcpy(&q, req, sizeof(q));
+	if (!is_mmon[peer])
+		return -EPERM;
+	spin_lock(&gmm_lock);
+	err = gmm_copy(&gmm, q.parent, q.child);
+	spin_unlock(&gmm_lock);
+	if (err < 0)
+		pr_warn("placements of mm=%u not copied to mm=%u for mmon %u (%d)", q.parent,
+			q.child, peer, err);
+	return err < 0 ? err : 0;
 }
 
 static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
@@ -110,6 +134,7 @@ static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 			     sizeof(struct m2g_mem_report) },
 	[X2G_PLACE] = { place, sizeof(struct x2g_place), sizeof(struct x2g_place) },
 	[X2G_RELEASE] = { release, sizeof(uint32_t), sizeof(uint32_t) },
+	[M2G_MM_COPY] = { copy, sizeof(struct m2g_mm_copy), sizeof(struct m2g_mm_copy) },
 };
 
 static int gmon_start(const struct node_config *cfg)

@@ -1,7 +1,7 @@
 /*
- * Staging and exec on a process's home: the host sends the ELF image in H2M_IMAGE
- * chunks into a page-array staging buffer; P2M_EXEC parses it (elf.c), lays out the
- * vmas and stack, stores the image pages here or on their vRegion's owner.
+ * Staging and exec on a home: the host sends the ELF image in H2M_IMAGE chunks into
+ * the space's image (image.c); P2M_EXEC parses it (elf.c), lays out the vmas and
+ * stack, stores the image pages here or on their vRegion's owner.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -14,96 +14,25 @@
 #define STACK_BOTTOM (VMA_MAX - MMON_STACK_SIZE)
 #define EXEC_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
 
-/* An image being staged: len bytes in zeroed pages; filled is how far chunks reached. */
-struct stage {
-	uint32_t len;
-	uint32_t filled;
-	uint32_t npages;
-	uint8_t *pages[];
-};
-
-void exec_stage_free(struct stage *st)
-{
-	for (uint32_t i = 0; i < st->npages; i++)
-		if (st->pages[i])
-			page_free(st->pages[i]);
-	kfree(st);
-}
-
-/* Room for len bytes, or NULL; the node's reserve is never staged into. */
-struct stage *exec_stage_new(uint32_t len)
-{
-	uint32_t n = (len + PAGE_SIZE - 1) / PAGE_SIZE;
-	struct stage *st;
-
-	if ((size_t)n + MMON_RESERVE > page_free_count())
-		return NULL;
-	st = kzalloc(sizeof(*st) + n * sizeof(st->pages[0]));
-	if (!st)
-		return NULL;
-	st->len = len;
-	st->npages = n;
-	for (uint32_t i = 0; i < n; i++) {
-		st->pages[i] = page_alloc(0);
-		if (!st->pages[i]) {
-			exec_stage_free(st);
-			return NULL;
-		}
-	}
-	return st;
-}
-
-/* Copy n bytes between buf and the stage at off (checked by the caller). */
-static void stage_copy(struct stage *st, uint64_t off, void *buf, size_t n, bool in)
-{
-	uint8_t *b = buf;
-
-	while (n) {
-		size_t at = off % PAGE_SIZE, k = PAGE_SIZE - at < n ? PAGE_SIZE - at : n;
-		uint8_t *p = st->pages[off / PAGE_SIZE] + at;
-
-		memcpy(in ? p : b, in ? b : p, k);
-		off += k;
-		b += k;
-		n -= k;
-	}
-}
-
-static int stage_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-	struct stage *st = ctx;
-
-	if (off > st->len || len > st->len - off)
-		return -ENOEXEC;
-	stage_copy(st, off, buf, len, false);
-	return 0;
-}
-
-/* H2M_IMAGE: a chunk of the image, from the host named in P2M_PROC_NEW only. */
+/* H2M_IMAGE: a chunk of the image, from the host named in P2M_MM_NEW only. */
 int exec_image(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	       size_t resp_max)
 {
-	size_t n = len - sizeof(struct h2m_image);
 	struct h2m_image q;
 	struct space *s;
-	int err = 0;
+	int err;
 
 	(void)ctx, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
-	s = space_get(q.pid);
+	s = space_get(q.mm);
 	if (!s || !s->is_home || peer != s->host) {
 		if (s)
 			space_put(s);
-		mmon_refuse("image", q.pid, peer, "not the host staging this process");
+		mmon_refuse("image", q.mm, peer, "not the host staging this process");
 		return -EPERM;
 	}
-	if (!s->stage || q.offset > s->stage->len || n > s->stage->len - q.offset) {
-		err = -EINVAL;
-	} else {
-		stage_copy(s->stage, q.offset, (uint8_t *)req + sizeof(q), n, true);
-		if (q.offset + n > s->stage->filled)
-			s->stage->filled = q.offset + n;
-	}
+	err = s->image ? image_write(s->image, q.offset, (const uint8_t *)req + sizeof(q),
+				     len - sizeof(q)) : -EINVAL;
 	space_put(s);
 	return err;
 }
@@ -181,18 +110,18 @@ static int exec_check(struct space *s, const struct elf_image *img, struct elf_i
 	uint64_t pages = 0;
 	int err;
 
-	if (s->stage->filled < s->stage->len) {
-		pr_warn("exec pid=%u: image incomplete (%u of %u bytes)", s->pid,
-			s->stage->filled, s->stage->len);
+	if (s->image->filled < s->image->len) {
+		pr_warn("exec mm=%u: image incomplete (%u of %u bytes)", s->mm,
+			s->image->filled, s->image->len);
 		return -ENOEXEC;
 	}
 	err = elf_parse(img, info);
 	if (err) {
-		pr_warn("exec pid=%u: not a static x86-64 executable (%d)", s->pid, err);
+		pr_warn("exec mm=%u: not a static x86-64 executable (%d)", s->mm, err);
 		return err;
 	}
 	if (info->end > STACK_BOTTOM) {
-		pr_warn("exec pid=%u: segments reach into the stack", s->pid);
+		pr_warn("exec mm=%u: segments reach into the stack", s->mm);
 		return -ENOEXEC;
 	}
 	for (unsigned i = 0; i < info->nsegs; i++)
@@ -202,7 +131,7 @@ static int exec_check(struct space *s, const struct elf_image *img, struct elf_i
 
 static int exec_load(struct space *s, struct m2p_exec *out)
 {
-	struct elf_image img = { stage_read, s->stage, s->stage->len };
+	struct elf_image img = { image_read, s->image, s->image->len };
 	unsigned here = 0, remote = 0;
 	struct elf_info info;
 	int err;
@@ -220,41 +149,46 @@ static int exec_load(struct space *s, struct m2p_exec *out)
 		.entry = info.entry, .phdr = info.phdr, .stack_top = VMA_MAX,
 		.brk = info.end, .phnum = info.phnum, .phent = info.phent,
 	};
-	pr_info("exec pid=%u entry=%#lx vmas=%zu pages=%u here, %u on other mmons, brk=%#lx",
-		s->pid, info.entry, s->vs.nr_vmas, here, remote, info.end);
+	pr_info("exec mm=%u entry=%#lx vmas=%zu pages=%u here, %u on other mmons, brk=%#lx",
+		s->mm, info.entry, s->vs.nr_vmas, here, remote, info.end);
 	return 0;
 }
 
 /*
- * P2M_EXEC: load the staged image. The stage is freed whatever happens; a failed exec
- * leaves an empty space here (owners keep what they got until P2M_PROC_EXIT).
+ * P2M_EXEC: load the image, once. Success seals it and the space keeps it (for forks
+ * and execve of /proc/self/exe); a failed exec lets it go and leaves an empty space
+ * here (owners keep what they got until P2M_MM_EXIT).
  */
 int exec_run(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	     size_t resp_max)
 {
 	struct m2p_exec a;
 	struct space *s;
-	uint32_t pid;
+	uint32_t mm;
 	int err;
 
 	(void)ctx, (void)len;
-	memcpy(&pid, req, sizeof(pid));
+	memcpy(&mm, req, sizeof(mm));
 	if (resp_max < sizeof(a))
 		return -ENOSPC;
-	err = space_get_pmon_home(pid, peer, "exec", &s);
+	err = space_get_pmon_home(mm, peer, "exec", &s);
 	if (err)
 		return err;
-	if (!s->stage) {
+	if (!s->image || s->execd) {
 		space_put(s);
 		return -ENOEXEC;
 	}
 	err = exec_load(s, &a);
-	exec_stage_free(s->stage);
-	s->stage = NULL;
 	if (err) {
-		pr_warn("exec pid=%u failed (%d)", pid, err);
-		pages_free(pid);
+		pr_warn("exec mm=%u failed (%d)", mm, err);
+		image_put(s->image);
+		s->image = NULL;
+		pages_free(mm);
 		vma_space_fini(&s->vs);
+	} else {
+		if (!s->image->sealed)		/* else shared: it is read-only */
+			s->image->sealed = true;
+		s->execd = true;
 	}
 	space_put(s);
 	if (err)

@@ -25,16 +25,16 @@ static int page_check(struct space *s, uint64_t va, uint32_t need, const char *w
 		return -EINVAL;
 	v = vma_find(&s->vs, va);
 	if (!v) {
-		pr_debug("%s pid=%u va=%#lx from node %u: no vma", what, s->pid, va, peer);
+		pr_debug("%s mm=%u va=%#lx from node %u: no vma", what, s->mm, va, peer);
 		return -EFAULT;
 	}
 	if (s->is_home && vregion_map_get(&s->owners, vregion_of(va)) != mmon_self) {
-		mmon_refuse(what, s->pid, peer, "vRegion owned by another mmon");
+		mmon_refuse(what, s->mm, peer, "vRegion owned by another mmon");
 		return -EPERM;
 	}
 	have = v->prot & PROT_EXEC ? v->prot | PROT_READ : v->prot;
 	if (need & ~have) {
-		mmon_refuse(what, s->pid, peer, "access not allowed by the vma");
+		mmon_refuse(what, s->mm, peer, "access not allowed by the vma");
 		return -EACCES;
 	}
 	*prot = v->prot;
@@ -59,7 +59,7 @@ int fetch_page(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	if (q.flags & ~FETCH_WRITE)
 		return -EINVAL;
 	write = q.flags & FETCH_WRITE;
-	err = space_get_pmon(q.pid, peer, "fetch", &s);
+	err = space_get_pmon(q.mm, peer, "fetch", &s);
 	if (err)
 		return err;
 	err = page_check(s, q.va, write ? PROT_WRITE : PROT_READ, "fetch", peer, &prot);
@@ -98,7 +98,7 @@ int fetch_writeback(void *ctx, uint8_t peer, const void *req, size_t len, void *
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
-	err = space_get_pmon(q.pid, peer, "write-back", &s);
+	err = space_get_pmon(q.mm, peer, "write-back", &s);
 	if (!err)
 		err = store_page(s, q.va, PROT_WRITE, "write-back", peer,
 				 (const uint8_t *)req + sizeof(q));
@@ -117,7 +117,7 @@ int fetch_page_put(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
-	err = space_get_home(q.pid, peer, "page-put", &s);
+	err = space_get_home(q.mm, peer, "page-put", &s);
 	if (!err)
 		err = store_page(s, q.va, 0, "page-put", peer, (const uint8_t *)req + sizeof(q));
 	return err;

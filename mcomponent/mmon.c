@@ -1,7 +1,8 @@
 /*
  * The memory monitor (build/mmon.elf): its RPC table, its start hook, X2M_MEMSTATS,
  * and the once-a-second memory report to GMM on gmon. The memory service itself is in
- * space.c (processes), exec.c, fetch.c, vm.c and sync.c; docs/memory.md describes it.
+ * space.c (address spaces), exec.c, fetch.c, vm.c, fork.c and sync.c; docs/memory.md
+ * describes it.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -27,12 +28,12 @@ bool mmon_is(uint8_t node, enum node_role role)
 	return roles[node] == role + 1;
 }
 
-void mmon_refuse(const char *what, uint32_t pid, uint8_t peer, const char *why)
+void mmon_refuse(const char *what, uint32_t mm, uint8_t peer, const char *why)
 {
 	uint64_t n = __atomic_add_fetch(&mmon_stats.refused, 1, __ATOMIC_RELAXED);
 
 	if (n <= REFUSE_LOGGED || n % 256 == 0)
-		pr_warn("refused %s pid=%u from node %u: %s (%lu refused)", what, pid, peer, why,
+		pr_warn("refused %s mm=%u from node %u: %s (%lu refused)", what, mm, peer, why,
 			n);
 }
 
@@ -73,9 +74,9 @@ static int memstats(void *ctx, uint8_t peer, const void *req, size_t len, void *
 #define EXACT(op, fn, size) [op] = { fn, (size), (size) }
 
 static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
-	EXACT(P2M_PROC_NEW, space_proc_new, sizeof(struct p2m_proc_new)),
-	EXACT(P2M_PROC_EXIT, space_proc_exit, sizeof(uint32_t)),
-	EXACT(M2M_PROC_FREE, space_proc_free, sizeof(uint32_t)),
+	EXACT(P2M_MM_NEW, space_mm_new, sizeof(struct p2m_mm_new)),
+	EXACT(P2M_MM_EXIT, space_mm_exit, sizeof(uint32_t)),
+	EXACT(M2M_MM_FREE, space_mm_free, sizeof(uint32_t)),
 	[H2M_IMAGE] = { exec_image, sizeof(struct h2m_image),
 			sizeof(struct h2m_image) + NET_IMAGE_CHUNK },
 	EXACT(P2M_EXEC, exec_run, sizeof(uint32_t)),
@@ -85,6 +86,8 @@ static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
 	[M2M_VMA_SYNC] = { sync_receive, sizeof(struct m2m_vma_sync),
 			   sizeof(struct m2m_vma_sync) + NET_SYNC_VMAS * sizeof(struct wire_vma) },
 	EXACT(P2M_VM, vm_call, sizeof(struct p2m_vm)),
+	EXACT(P2M_MM_FORK, fork_mm, sizeof(struct p2m_mm_fork)),
+	EXACT(M2M_MM_COPY, fork_copy, sizeof(struct m2m_mm_copy)),
 	EXACT(X2M_MEMSTATS, memstats, 0),
 };
 

@@ -1,7 +1,8 @@
 /*
- * What the memory monitor's files share: the per-process spaces (space.c), the page
- * store behind its lock (pages.c), vRegion owners and the home-to-owner sync
- * (owner.c, sync.c), and the RPC handlers that mmon.c puts in its table.
+ * What the memory monitor's files share: the per-address-space spaces (space.c), the
+ * ELF images they run (image.c), the page store behind its lock (pages.c), vRegion
+ * owners and the home-to-owner sync (owner.c, sync.c), and the RPC handlers that
+ * mmon.c puts in its table.
  */
 #ifndef MCOMPONENT_MMON_H
 #define MCOMPONENT_MMON_H
@@ -23,12 +24,26 @@
 #define MMON_STACK_SIZE (8ULL << 20)
 #define MMON_MMAP_BASE (VMA_MAX - (128ULL << 20))
 
-struct stage;
+/*
+ * An ELF image on a home: staged by the host into zeroed pages, then kept for as long
+ * as a space runs it. Until sealed only the space that staged it holds it (its hold
+ * guards len..pages); exec seals it, and from then on it never changes and forks and
+ * execve of /proc/self/exe share it. Its pages count against the node's free memory,
+ * not against a vNode.
+ */
+struct image {
+	uint32_t refs;			/* atomic: spaces holding it */
+	bool sealed;			/* loaded by an exec: read-only, shareable */
+	uint32_t len;			/* bytes of ELF */
+	uint32_t filled;		/* how far the host's chunks reached */
+	uint32_t npages;
+	uint8_t *pages[];
+};
 
 /*
- * One process as this node sees it. On the home: the whole vma tree, the staged image
- * until exec, the owners of its vRegions. On an owner of some of its vRegions: a
- * mirror of the vmas inside them, kept by the home's M2M_VMA_SYNC.
+ * One address space as this node sees it. On the home: the whole vma tree, its image,
+ * the owners of its vRegions. On an owner of some of its vRegions: a mirror of the
+ * vmas inside them, kept by the home's M2M_VMA_SYNC.
  *
  * Holding the space (space_get() until space_put()) is exclusive and may block (RPCs
  * to gmon and owners happen while holding it): it guards every field below the
@@ -41,13 +56,14 @@ struct space {
 	bool dead;			/* space_lock: out of the table, going away */
 	struct wait_queue wq;		/* waiters for !busy */
 
-	uint32_t pid;			/* fixed */
+	uint32_t mm;			/* fixed */
 	bool is_home;			/* fixed */
 	uint8_t host;			/* fixed; home: who may stage the image */
 	uint8_t home;			/* fixed; the home (this node if is_home) */
-	uint8_t pmon;			/* the node running pid: the only one served */
+	uint8_t pmon;			/* the node running mm: the only one served */
 	uint32_t vnode;
-	struct stage *stage;		/* home: the image until exec, or NULL */
+	bool execd;			/* home: an exec loaded the image into it */
+	struct image *image;		/* home: staged, then the one it runs; or NULL */
 	struct vma_space vs;
 	struct vregion_map owners;	/* home: owners of its vRegions asked so far */
 	uint8_t synced[NET_NODES / 8];	/* home: owners it sent vmas or pages to */
@@ -73,23 +89,25 @@ static inline void mmon_count(uint64_t *counter)
 
 /* mmon.c: the cluster map's role of a node; a refusal, counted and logged (limited). */
 bool mmon_is(uint8_t node, enum node_role role);
-void mmon_refuse(const char *what, uint32_t pid, uint8_t peer, const char *why);
+void mmon_refuse(const char *what, uint32_t mm, uint8_t peer, const char *why);
 /* kmalloc and kfree as the portable cores' allocation callbacks. */
 void *mmon_kmalloc(void *ctx, size_t size);
 void mmon_kfree(void *ctx, void *p);
 
 /* space.c: the table of spaces. space_get() waits for the holder; NULL if none. */
-int space_create(uint32_t pid, bool is_home, uint8_t home, struct space **out);
-struct space *space_get(uint32_t pid);
+int space_create(uint32_t mm, bool is_home, uint8_t home, struct space **out);
+struct space *space_get(uint32_t mm);
 void space_put(struct space *s);
 /* Free a held space's pages, vmas and image; it leaves the table at once. */
 void space_kill(struct space *s);
 unsigned space_count(void);
-/* Hold pid's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
-int space_get_pmon(uint32_t pid, uint8_t peer, const char *what, struct space **out);
-int space_get_home(uint32_t pid, uint8_t peer, const char *what, struct space **out);
+/* Tell gmon (X2G_RELEASE) to forget mm's placements; errors are only logged. */
+void space_release(uint32_t mm);
+/* Hold mm's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
+int space_get_pmon(uint32_t mm, uint8_t peer, const char *what, struct space **out);
+int space_get_home(uint32_t mm, uint8_t peer, const char *what, struct space **out);
 /* As space_get_pmon(), for requests only the home serves (exec, vm, exit). */
-int space_get_pmon_home(uint32_t pid, uint8_t peer, const char *what, struct space **out);
+int space_get_pmon_home(uint32_t mm, uint8_t peer, const char *what, struct space **out);
 
 /* pages.c: the node's page store; va and ranges are page-aligned user addresses. */
 int pages_init(void);
@@ -98,7 +116,8 @@ int pages_write(struct space *s, uint64_t va, const void *src);
 void pages_drop(struct space *s, uint64_t lo, uint64_t hi);
 void pages_drop_unmapped(struct space *s, uint64_t lo, uint64_t hi);
 void pages_move(struct space *s, uint64_t from, uint64_t to, uint64_t len);
-void pages_free(uint32_t pid);
+void pages_free(uint32_t mm);
+long pages_copy(struct space *from, struct space *to);
 void pages_stats(struct m2x_memstats *m);
 
 /* owner.c: which mmon owns a vRegion, asked from gmon once per space and vRegion. */
@@ -110,22 +129,28 @@ bool owner_all_self(struct space *s, uint64_t lo, uint64_t hi);
 int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh);
 int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page);
 unsigned sync_free_all(struct space *s);
+int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *pages);
 
-/* exec.c */
-struct stage *exec_stage_new(uint32_t len);
-void exec_stage_free(struct stage *st);
+/* image.c: an image of len bytes held once; image_read() is elf.c's read callback. */
+struct image *image_new(uint32_t len);
+struct image *image_get(struct image *im);
+void image_put(struct image *im);
+int image_write(struct image *im, uint32_t off, const void *buf, size_t n);
+int image_read(void *ctx, uint64_t off, void *buf, size_t len);
 
 /* RPC handlers (include/net/rpc.h), by file. */
 #define MMON_HANDLER(name) \
 	int name(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t resp_max)
-MMON_HANDLER(space_proc_new);
-MMON_HANDLER(space_proc_exit);
-MMON_HANDLER(space_proc_free);
+MMON_HANDLER(space_mm_new);
+MMON_HANDLER(space_mm_exit);
+MMON_HANDLER(space_mm_free);
 MMON_HANDLER(exec_image);
 MMON_HANDLER(exec_run);
 MMON_HANDLER(fetch_page);
 MMON_HANDLER(fetch_writeback);
 MMON_HANDLER(fetch_page_put);
+MMON_HANDLER(fork_mm);
+MMON_HANDLER(fork_copy);
 MMON_HANDLER(sync_receive);
 MMON_HANDLER(vm_call);
 

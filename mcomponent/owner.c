@@ -13,7 +13,7 @@
 
 int owner_of(struct space *s, uint32_t r, uint8_t *owner)
 {
-	struct x2g_place q = { .pid = s->pid, .vregion = r };
+	struct x2g_place q = { .mm = s->mm, .vregion = r };
 	struct g2x_place a;
 	int ret = vregion_map_get(&s->owners, r);
 
@@ -31,13 +31,13 @@ int owner_of(struct space *s, uint32_t r, uint8_t *owner)
 	if (ret >= 0 && !mmon_is(a.owner, ROLE_MMON))
 		ret = -EPROTO;
 	if (ret < 0) {
-		pr_warn("no owner for pid=%u vregion=%#x from gmon (%d)", s->pid, r, ret);
+		pr_warn("no owner for mm=%u vregion=%#x from gmon (%d)", s->mm, r, ret);
 		return ret;
 	}
 	ret = vregion_map_set(&s->owners, r, a.owner);
 	if (ret)
 		return ret;
-	pr_info("pid=%u vregion=%#x owned by mmon %u", s->pid, r, a.owner);
+	pr_info("mm=%u vregion=%#x owned by mmon %u", s->mm, r, a.owner);
 	*owner = a.owner;
 	return 0;
 }

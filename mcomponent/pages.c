@@ -53,9 +53,9 @@ int pages_fetch(struct space *s, uint64_t va, bool write, void *out, bool *unbac
 	int err = 0;
 
 	spin_lock(&pages_lock);
-	p = store_find(&store, s->pid, vpn);
+	p = store_find(&store, s->mm, vpn);
 	if (!p && write)
-		err = store_get(&store, s->pid, s->vnode, vpn, &p, &made);
+		err = store_get(&store, s->mm, s->vnode, vpn, &p, &made);
 	if (p)
 		memcpy(out, p, PAGE_SIZE);
 	else
@@ -75,7 +75,7 @@ int pages_write(struct space *s, uint64_t va, const void *src)
 	int err;
 
 	spin_lock(&pages_lock);
-	err = store_write(&store, s->pid, s->vnode, va >> PAGE_SHIFT, src);
+	err = store_write(&store, s->mm, s->vnode, va >> PAGE_SHIFT, src);
 	spin_unlock(&pages_lock);
 	return err;
 }
@@ -83,7 +83,7 @@ int pages_write(struct space *s, uint64_t va, const void *src)
 void pages_drop(struct space *s, uint64_t lo, uint64_t hi)
 {
 	spin_lock(&pages_lock);
-	store_drop(&store, s->pid, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
+	store_drop(&store, s->mm, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT);
 	spin_unlock(&pages_lock);
 }
 
@@ -107,15 +107,39 @@ void pages_drop_unmapped(struct space *s, uint64_t lo, uint64_t hi)
 void pages_move(struct space *s, uint64_t from, uint64_t to, uint64_t len)
 {
 	spin_lock(&pages_lock);
-	store_move(&store, s->pid, from >> PAGE_SHIFT, to >> PAGE_SHIFT, len >> PAGE_SHIFT);
+	store_move(&store, s->mm, from >> PAGE_SHIFT, to >> PAGE_SHIFT, len >> PAGE_SHIFT);
 	spin_unlock(&pages_lock);
 }
 
-void pages_free(uint32_t pid)
+void pages_free(uint32_t mm)
 {
 	spin_lock(&pages_lock);
-	store_free_pid(&store, pid);
+	store_free_pid(&store, mm);
 	spin_unlock(&pages_lock);
+}
+
+/*
+ * Give to a copy of every page from holds here (a fork), charged to to's vNode and
+ * above the reserve like any page. Pages outside every vma are unreachable and stay
+ * behind. The lock is taken vma by vma, so other spaces' fetches get in between.
+ * Returns the pages copied, or -ENOMEM with the copies so far left for the caller
+ * to free with to.
+ */
+long pages_copy(struct space *from, struct space *to)
+{
+	const struct vma *v;
+	long n = 0, k;
+
+	vma_for_each(&from->vs, v) {
+		spin_lock(&pages_lock);
+		k = store_copy(&store, from->mm, to->mm, to->vnode, v->start >> PAGE_SHIFT,
+			       v->end >> PAGE_SHIFT);
+		spin_unlock(&pages_lock);
+		if (k < 0)
+			return k;
+		n += k;
+	}
+	return n;
 }
 
 /* The store's share of X2M_MEMSTATS: pages held, the first MEMSTATS_VNODES vNodes. */

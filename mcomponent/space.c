@@ -1,7 +1,7 @@
 /*
- * The memory monitor's processes: a table of spaces by pid, the exclusive hold that
- * serializes requests for one process, and the process lifecycle RPCs (P2M_PROC_NEW,
- * P2M_PROC_EXIT on the home, M2M_PROC_FREE on owners).
+ * The memory monitor's address spaces: a table of spaces by mm id, the exclusive hold
+ * that serializes requests for one space, and the lifecycle RPCs (P2M_MM_NEW,
+ * P2M_MM_EXIT on the home, M2M_MM_FREE on owners); fork is in fork.c.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -20,18 +20,18 @@ static unsigned nspaces;			/* space_lock */
 
 static const struct vma_alloc space_heap = { mmon_kmalloc, mmon_kfree, NULL };
 
-/* The link pointing at pid's space, or at the NULL ending its chain. Under space_lock. */
-static struct space **find_link(uint32_t pid)
+/* The link pointing at mm's space, or at the NULL ending its chain. Under space_lock. */
+static struct space **find_link(uint32_t mm)
 {
-	struct space **link = &table[pid % SPACE_BUCKETS];
+	struct space **link = &table[mm % SPACE_BUCKETS];
 
-	while (*link && (*link)->pid != pid)
+	while (*link && (*link)->mm != mm)
 		link = &(*link)->next;
 	return link;
 }
 
-/* A new space, already held, or -EEXIST if pid has one here. */
-int space_create(uint32_t pid, bool is_home, uint8_t home, struct space **out)
+/* A new space, already held, or -EEXIST if mm has one here. */
+int space_create(uint32_t mm, bool is_home, uint8_t home, struct space **out)
 {
 	struct space *s, **link;
 
@@ -43,13 +43,13 @@ int space_create(uint32_t pid, bool is_home, uint8_t home, struct space **out)
 	s->refs = 1;
 	s->busy = true;
 	wait_queue_init(&s->wq);
-	s->pid = pid;
+	s->mm = mm;
 	s->is_home = is_home;
 	s->home = home;
 	vma_space_init(&s->vs, &space_heap, MMON_MMAP_BASE, VMA_MIN);
 	vregion_map_init(&s->owners, &space_heap);
 	spin_lock(&space_lock);
-	link = find_link(pid);
+	link = find_link(mm);
 	if (*link) {
 		spin_unlock(&space_lock);
 		kfree(s);
@@ -68,14 +68,14 @@ static bool space_takeable(struct space *s)
 	       __atomic_load_n(&s->dead, __ATOMIC_ACQUIRE);
 }
 
-/* Hold pid's space, sleeping while another request holds it; NULL if there is none. */
-struct space *space_get(uint32_t pid)
+/* Hold mm's space, sleeping while another request holds it; NULL if there is none. */
+struct space *space_get(uint32_t mm)
 {
 	struct space *s;
 	bool last;
 
 	spin_lock(&space_lock);
-	s = *find_link(pid);
+	s = *find_link(mm);
 	if (!s) {
 		spin_unlock(&space_lock);
 		return NULL;
@@ -116,19 +116,19 @@ void space_put(struct space *s)
 		kfree(s);
 }
 
-/* The pages go first, while s still keeps pid from being reused here. */
+/* The pages go first, while s still keeps mm from being reused here. */
 void space_kill(struct space *s)
 {
 	struct space **link;
 
-	pages_free(s->pid);
+	pages_free(s->mm);
 	vma_space_fini(&s->vs);
 	vregion_map_fini(&s->owners);
-	if (s->stage)
-		exec_stage_free(s->stage);
-	s->stage = NULL;
+	if (s->image)
+		image_put(s->image);
+	s->image = NULL;
 	spin_lock(&space_lock);
-	link = find_link(s->pid);
+	link = find_link(s->mm);
 	if (*link == s) {
 		*link = s->next;
 		nspaces--;
@@ -142,136 +142,182 @@ unsigned space_count(void)
 	return __atomic_load_n(&nspaces, __ATOMIC_RELAXED);
 }
 
-int space_get_pmon(uint32_t pid, uint8_t peer, const char *what, struct space **out)
+int space_get_pmon(uint32_t mm, uint8_t peer, const char *what, struct space **out)
 {
-	struct space *s = space_get(pid);
+	struct space *s = space_get(mm);
 
 	if (!s) {
-		mmon_refuse(what, pid, peer, "no such process here");
+		mmon_refuse(what, mm, peer, "no such process here");
 		return -EPERM;
 	}
 	if (peer != s->pmon) {
 		space_put(s);
-		mmon_refuse(what, pid, peer, "not the process's pmon");
+		mmon_refuse(what, mm, peer, "not the process's pmon");
 		return -EPERM;
 	}
 	*out = s;
 	return 0;
 }
 
-int space_get_home(uint32_t pid, uint8_t peer, const char *what, struct space **out)
+int space_get_home(uint32_t mm, uint8_t peer, const char *what, struct space **out)
 {
-	struct space *s = space_get(pid);
+	struct space *s = space_get(mm);
 
 	if (!s) {
-		mmon_refuse(what, pid, peer, "no such process here");
+		mmon_refuse(what, mm, peer, "no such process here");
 		return -EPERM;
 	}
 	if (s->is_home || peer != s->home) {
 		space_put(s);
-		mmon_refuse(what, pid, peer, "not the process's home");
+		mmon_refuse(what, mm, peer, "not the process's home");
 		return -EPERM;
 	}
 	*out = s;
 	return 0;
 }
 
-int space_get_pmon_home(uint32_t pid, uint8_t peer, const char *what, struct space **out)
+int space_get_pmon_home(uint32_t mm, uint8_t peer, const char *what, struct space **out)
 {
-	int err = space_get_pmon(pid, peer, what, out);
+	int err = space_get_pmon(mm, peer, what, out);
 
 	if (!err && !(*out)->is_home) {
 		space_put(*out);
-		mmon_refuse(what, pid, peer, "this node is not the process's home");
+		mmon_refuse(what, mm, peer, "this node is not the process's home");
 		return -EPERM;
 	}
 	return err;
 }
 
-/* P2M_PROC_NEW: a pmon makes pid's space on its home, with room to stage the image. */
-int space_proc_new(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
-		   size_t resp_max)
+/*
+ * The image an execve of /proc/self/exe gives a new space: that of the space of, which
+ * must be this node's home space of the same pmon and have run it. -ENOENT if of is
+ * gone (or never loaded an image); -EPERM, counted, if it is not peer's to name.
+ */
+static int space_image_of(uint32_t of, uint8_t peer, struct image **out)
 {
-	struct p2m_proc_new q;
+	struct space *s = space_get(of);
+	int err = 0;
+
+	if (!s)
+		return -ENOENT;
+	if (!s->is_home || s->pmon != peer) {
+		mmon_refuse("mm-new", of, peer, "image_of is not this pmon's home space here");
+		err = -EPERM;
+	} else if (!s->image || !s->image->sealed) {
+		err = -ENOENT;
+	} else {
+		*out = image_get(s->image);
+	}
+	space_put(s);
+	return err;
+}
+
+/* The new space's image: a fresh one to stage, or image_of's (held either way). */
+static int mm_new_image(const struct p2m_mm_new *q, uint8_t peer, struct image **out)
+{
+	if (q->image_of)
+		return q->image_len ? -EINVAL : space_image_of(q->image_of, peer, out);
+	if (!q->image_len || q->image_len > NET_IMAGE_MAX)
+		return -EINVAL;
+	*out = image_new(q->image_len);
+	if (!*out) {
+		pr_warn("no memory to stage %u bytes for mm=%u", q->image_len, q->mm);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * P2M_MM_NEW: a pmon makes mm's space on its home, with room to stage the image or
+ * with the image another of its spaces here runs (execve of /proc/self/exe).
+ */
+int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		 size_t resp_max)
+{
+	struct p2m_mm_new q;
+	struct image *im;
 	struct space *s;
 	int err;
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
 	if (!mmon_is(peer, ROLE_PMON)) {
-		mmon_refuse("proc-new", q.pid, peer, "not a pmon");
+		mmon_refuse("mm-new", q.mm, peer, "not a pmon");
 		return -EPERM;
 	}
-	if (!q.pid || !q.vnode || !q.image_len || q.image_len > NET_IMAGE_MAX)
+	if (!q.mm || !q.vnode)
 		return -EINVAL;
-	err = space_create(q.pid, true, mmon_self, &s);
+	err = mm_new_image(&q, peer, &im);
 	if (err)
 		return err;
+	err = space_create(q.mm, true, mmon_self, &s);
+	if (err) {
+		image_put(im);
+		return err;
+	}
 	s->pmon = peer;
 	s->host = q.host;
 	s->vnode = q.vnode;
-	s->stage = exec_stage_new(q.image_len);
-	if (!s->stage) {
-		pr_warn("no memory to stage %u bytes for pid=%u", q.image_len, q.pid);
-		space_kill(s);
-		space_put(s);
-		return -ENOMEM;
-	}
+	s->image = im;
 	space_put(s);
-	pr_info("new process pid=%u vnode=%u on pmon %u, image of %u bytes from node %u",
-		q.pid, q.vnode, peer, q.image_len, q.host);
+	if (q.image_of)
+		pr_info("new mm=%u vnode=%u on pmon %u, the image of mm=%u (%u bytes)", q.mm,
+			q.vnode, peer, q.image_of, im->len);
+	else
+		pr_info("new mm=%u vnode=%u on pmon %u, image of %u bytes from node %u", q.mm,
+			q.vnode, peer, q.image_len, q.host);
 	return 0;
 }
 
-/* Tell GMM the process is gone, so its placements do not pile up. */
-static void release_placements(uint32_t pid)
+/* Without a gmon nothing was placed, so there is nothing to forget. */
+void space_release(uint32_t mm)
 {
 	int err;
 
 	if (mmon_gmon == 0xff)
 		return;
-	err = msg_rpc(mmon_gmon, X2G_RELEASE, &pid, sizeof(pid), NULL, 0, MMON_RPC_TIMEOUT);
+	err = msg_rpc(mmon_gmon, X2G_RELEASE, &mm, sizeof(mm), NULL, 0, MMON_RPC_TIMEOUT);
 	if (err < 0)
-		pr_warn("X2G_RELEASE pid=%u to gmon failed (%d)", pid, err);
+		pr_warn("X2G_RELEASE mm=%u to gmon failed (%d)", mm, err);
 }
 
-/* P2M_PROC_EXIT: on the home, from the pmon: free the process here and everywhere. */
-int space_proc_exit(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+/* P2M_MM_EXIT: on the home, from the pmon: free the process here and everywhere. */
+int space_mm_exit(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		    size_t resp_max)
 {
 	unsigned owners;
 	struct space *s;
-	uint32_t pid;
+	uint32_t mm;
 	int err;
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
-	memcpy(&pid, req, sizeof(pid));
-	err = space_get_pmon_home(pid, peer, "exit", &s);
+	memcpy(&mm, req, sizeof(mm));
+	err = space_get_pmon_home(mm, peer, "exit", &s);
 	if (err)
 		return err;
 	owners = sync_free_all(s);
 	space_kill(s);
 	space_put(s);
-	release_placements(pid);
-	pr_info("exit pid=%u: freed here and on %u other mmons", pid, owners);
+	space_release(mm);
+	pr_info("exit mm=%u: freed here and on %u other mmons", mm, owners);
 	return 0;
 }
 
-/* M2M_PROC_FREE: the home says pid is gone; drop its mirror and pages. */
-int space_proc_free(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+/* M2M_MM_FREE: the home says mm is gone; drop its mirror and pages. */
+int space_mm_free(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		    size_t resp_max)
 {
 	struct space *s;
-	uint32_t pid;
+	uint32_t mm;
 	int err;
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
-	memcpy(&pid, req, sizeof(pid));
-	err = space_get_home(pid, peer, "proc-free", &s);
+	memcpy(&mm, req, sizeof(mm));
+	err = space_get_home(mm, peer, "proc-free", &s);
 	if (err)
 		return err;
 	space_kill(s);
 	space_put(s);
-	pr_info("freed pid=%u's vRegions at its home's request", pid);
+	pr_info("freed mm=%u's vRegions at its home's request", mm);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * The page store: a chained hash table of (pid, page number) -> page, with a count of
+ * The page store: a chained hash table of (mm, page number) -> page, with a count of
  * pages per vNode. Portable; the kernel calls it under pages.c's lock, and
  * tests/unit/test_store.c runs it on the host.
  */
@@ -10,7 +10,7 @@
 struct store_page {
 	struct store_page *next;	/* hash chain */
 	uint64_t vpn;
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t vnode;
 	void *data;
 };
@@ -18,19 +18,19 @@ struct store_page {
 /* Called with the link that points at a page; it may unlink the page. */
 typedef void (*walk_fn)(struct store *st, struct store_page **link, void *arg);
 
-static size_t bucket(const struct store *st, uint32_t pid, uint64_t vpn)
+static size_t bucket(const struct store *st, uint32_t mm, uint64_t vpn)
 {
-	uint64_t h = (vpn ^ ((uint64_t)pid << 36) ^ pid) * 0x9e3779b97f4a7c15ULL;
+	uint64_t h = (vpn ^ ((uint64_t)mm << 36) ^ mm) * 0x9e3779b97f4a7c15ULL;
 
 	return (size_t)(h >> 32) & (st->nbuckets - 1);
 }
 
-/* The link pointing at (pid, vpn)'s record, or at the NULL ending its chain. */
-static struct store_page **find_link(const struct store *st, uint32_t pid, uint64_t vpn)
+/* The link pointing at (mm, vpn)'s record, or at the NULL ending its chain. */
+static struct store_page **find_link(const struct store *st, uint32_t mm, uint64_t vpn)
 {
-	struct store_page **link = &st->buckets[bucket(st, pid, vpn)];
+	struct store_page **link = &st->buckets[bucket(st, mm, vpn)];
 
-	while (*link && ((*link)->pid != pid || (*link)->vpn != vpn))
+	while (*link && ((*link)->mm != mm || (*link)->vpn != vpn))
 		link = &(*link)->next;
 	return link;
 }
@@ -86,11 +86,11 @@ static void page_release(struct store *st, struct store_page **link, void *arg)
 }
 
 /*
- * Call fn on each of pid's pages in [first, end). A short range is looked up page by
+ * Call fn on each of mm's pages in [first, end). A short range is looked up page by
  * page, a long one (a munmap of a mostly empty reservation) by scanning the table:
  * whichever touches fewer records.
  */
-static void walk(struct store *st, uint32_t pid, uint64_t first, uint64_t end, walk_fn fn,
+static void walk(struct store *st, uint32_t mm, uint64_t first, uint64_t end, walk_fn fn,
 		 void *arg)
 {
 	struct store_page **link, *p;
@@ -99,7 +99,7 @@ static void walk(struct store *st, uint32_t pid, uint64_t first, uint64_t end, w
 		return;
 	if (end - first <= st->nbuckets + st->npages) {
 		for (uint64_t vpn = first; vpn < end; vpn++) {
-			link = find_link(st, pid, vpn);
+			link = find_link(st, mm, vpn);
 			if (*link)
 				fn(st, link, arg);
 		}
@@ -108,7 +108,7 @@ static void walk(struct store *st, uint32_t pid, uint64_t first, uint64_t end, w
 	for (size_t i = 0; i < st->nbuckets; i++) {
 		link = &st->buckets[i];
 		while ((p = *link)) {
-			if (p->pid == pid && p->vpn >= first && p->vpn < end)
+			if (p->mm == mm && p->vpn >= first && p->vpn < end)
 				fn(st, link, arg);
 			if (*link == p)
 				link = &p->next;
@@ -145,15 +145,15 @@ void store_fini(struct store *st)
 	st->nbuckets = 0;
 }
 
-void *store_find(const struct store *st, uint32_t pid, uint64_t vpn)
+void *store_find(const struct store *st, uint32_t mm, uint64_t vpn)
 {
-	struct store_page *p = *find_link(st, pid, vpn);
+	struct store_page *p = *find_link(st, mm, vpn);
 
 	return p ? p->data : NULL;
 }
 
-/* Make (pid, vpn), which is missing and whose chain ends at *link. */
-static int page_make(struct store *st, struct store_page **link, uint32_t pid,
+/* Make (mm, vpn), which is missing and whose chain ends at *link. */
+static int page_make(struct store *st, struct store_page **link, uint32_t mm,
 		     uint32_t vnode, uint64_t vpn, bool zero)
 {
 	struct store_page *p;
@@ -169,7 +169,7 @@ static int page_make(struct store *st, struct store_page **link, uint32_t pid,
 	if (!p->data)
 		goto out_free_record;
 	p->next = NULL;
-	p->pid = pid;
+	p->mm = mm;
 	p->vnode = vnode;
 	p->vpn = vpn;
 	*link = p;
@@ -183,15 +183,15 @@ out_uncharge:
 	return -ENOMEM;
 }
 
-int store_get(struct store *st, uint32_t pid, uint32_t vnode, uint64_t vpn, void **page,
+int store_get(struct store *st, uint32_t mm, uint32_t vnode, uint64_t vpn, void **page,
 	      bool *made)
 {
-	struct store_page **link = find_link(st, pid, vpn);
+	struct store_page **link = find_link(st, mm, vpn);
 	int err;
 
 	*made = !*link;
 	if (*made) {
-		err = page_make(st, link, pid, vnode, vpn, true);
+		err = page_make(st, link, mm, vnode, vpn, true);
 		if (err)
 			return err;
 	}
@@ -199,13 +199,13 @@ int store_get(struct store *st, uint32_t pid, uint32_t vnode, uint64_t vpn, void
 	return 0;
 }
 
-int store_write(struct store *st, uint32_t pid, uint32_t vnode, uint64_t vpn, const void *src)
+int store_write(struct store *st, uint32_t mm, uint32_t vnode, uint64_t vpn, const void *src)
 {
-	struct store_page **link = find_link(st, pid, vpn);
+	struct store_page **link = find_link(st, mm, vpn);
 	int err;
 
 	if (!*link) {
-		err = page_make(st, link, pid, vnode, vpn, false);
+		err = page_make(st, link, mm, vnode, vpn, false);
 		if (err)
 			return err;
 	}
@@ -213,14 +213,14 @@ int store_write(struct store *st, uint32_t pid, uint32_t vnode, uint64_t vpn, co
 	return 0;
 }
 
-void store_drop(struct store *st, uint32_t pid, uint64_t first, uint64_t end)
+void store_drop(struct store *st, uint32_t mm, uint64_t first, uint64_t end)
 {
-	walk(st, pid, first, end, page_release, NULL);
+	walk(st, mm, first, end, page_release, NULL);
 }
 
-void store_free_pid(struct store *st, uint32_t pid)
+void store_free_pid(struct store *st, uint32_t mm)
 {
-	walk(st, pid, 0, UINT64_MAX, page_release, NULL);
+	walk(st, mm, 0, UINT64_MAX, page_release, NULL);
 }
 
 /* Move the page *link points at from its chain onto the list at *arg. */
@@ -234,20 +234,61 @@ static void page_detach(struct store *st, struct store_page **link, void *arg)
 	*list = p;
 }
 
-void store_move(struct store *st, uint32_t pid, uint64_t from, uint64_t to, uint64_t n)
+void store_move(struct store *st, uint32_t mm, uint64_t from, uint64_t to, uint64_t n)
 {
 	struct store_page *moving = NULL, *p;
 
 	if (from == to || n == 0)
 		return;
-	walk(st, pid, from, from + n, page_detach, &moving);
-	store_drop(st, pid, to, to + n);
+	walk(st, mm, from, from + n, page_detach, &moving);
+	store_drop(st, mm, to, to + n);
 	while ((p = moving)) {
 		moving = p->next;
 		p->vpn = p->vpn - from + to;
 		p->next = NULL;
-		*find_link(st, pid, p->vpn) = p;
+		*find_link(st, mm, p->vpn) = p;
 	}
+}
+
+struct copy_arg {
+	uint32_t to, vnode;
+	long copied;		/* or -ENOMEM, after which nothing more is copied */
+};
+
+/*
+ * Copy the page *link points at to (arg->to, same vpn). A page made here joins the
+ * end of some chain; a table scan may meet it later and skips it, its mm being to.
+ */
+static void page_copy(struct store *st, struct store_page **link, void *arg)
+{
+	struct copy_arg *c = arg;
+	const struct store_page *p = *link;
+	struct store_page **dst;
+	int err;
+
+	if (c->copied < 0)
+		return;
+	dst = find_link(st, c->to, p->vpn);
+	if (!*dst) {
+		err = page_make(st, dst, c->to, c->vnode, p->vpn, false);
+		if (err) {
+			c->copied = err;
+			return;
+		}
+	}
+	memcpy((*dst)->data, p->data, STORE_PAGE_SIZE);
+	c->copied++;
+}
+
+long store_copy(struct store *st, uint32_t from, uint32_t to, uint32_t vnode,
+		uint64_t first, uint64_t end)
+{
+	struct copy_arg c = { to, vnode, 0 };
+
+	if (from == to)
+		return -EINVAL;
+	walk(st, from, first, end, page_copy, &c);
+	return c.copied;
 }
 
 uint64_t store_vnode_pages(const struct store *st, uint32_t vnode)

@@ -1,7 +1,8 @@
 /*
  * Home to owner: after the home's vma tree changes over a range, each owner of a
  * vRegion in it gets the vmas there (M2M_VMA_SYNC) and replaces its mirror; pages go
- * with M2M_PAGE_PUT, and M2M_PROC_FREE ends it all. The receiving side is here too.
+ * with M2M_PAGE_PUT, a fork copies mirrors with M2M_MM_COPY, and M2M_MM_FREE ends it
+ * all. The receiving side of VMA_SYNC is here too.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -23,7 +24,7 @@ static int send_one(struct space *s, uint8_t owner, uint8_t *msg, uint64_t lo, u
 		    uint32_t n)
 {
 	struct m2m_vma_sync h = {
-		.pid = s->pid, .vnode = s->vnode, .pmon = s->pmon, .nvmas = n,
+		.mm = s->mm, .vnode = s->vnode, .pmon = s->pmon, .nvmas = n,
 		.start = lo, .end = hi,
 	};
 	int ret;
@@ -101,7 +102,7 @@ int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh)
 		}
 		e = send_sync(s, (uint8_t)owner, a, b, fresh);
 		if (e) {
-			pr_warn("vma sync pid=%u [%#lx, %#lx) to mmon %d failed (%d)", s->pid, a,
+			pr_warn("vma sync mm=%u [%#lx, %#lx) to mmon %d failed (%d)", s->mm, a,
 				b, owner, e);
 			err = err ? err : e;
 		}
@@ -112,7 +113,7 @@ int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh)
 /* M2M_PAGE_PUT of one page (exec's image) to its owner. */
 int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page)
 {
-	struct m2m_page h = { .pid = s->pid, .va = va };
+	struct m2m_page h = { .mm = s->mm, .va = va };
 	uint8_t *msg = kmalloc(sizeof(h) + NET_PAGE_SIZE);
 	int ret;
 
@@ -127,7 +128,7 @@ int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page)
 	return ret < 0 ? ret : 0;
 }
 
-/* M2M_PROC_FREE to every owner that got anything; returns how many were told. */
+/* M2M_MM_FREE to every owner that got anything; returns how many were told. */
 unsigned sync_free_all(struct space *s)
 {
 	unsigned told = 0;
@@ -136,14 +137,44 @@ unsigned sync_free_all(struct space *s)
 	for (unsigned node = 0; node < NET_NODES; node++) {
 		if (!(s->synced[node / 8] & (1u << (node % 8))))
 			continue;
-		ret = msg_rpc((uint8_t)node, M2M_PROC_FREE, &s->pid, sizeof(s->pid), NULL, 0,
+		ret = msg_rpc((uint8_t)node, M2M_MM_FREE, &s->mm, sizeof(s->mm), NULL, 0,
 			      MMON_RPC_TIMEOUT);
 		if (ret < 0)
-			pr_warn("M2M_PROC_FREE pid=%u to mmon %u failed (%d)", s->pid, node, ret);
+			pr_warn("M2M_MM_FREE mm=%u to mmon %u failed (%d)", s->mm, node, ret);
 		else
 			told++;
 	}
 	return told;
+}
+
+/*
+ * A fork: M2M_MM_COPY to every owner the parent's home sent anything, each making
+ * child's mirror a copy of parent's; child's synced marks each one first, so that
+ * sync_free_all(c) undoes what they made. Stops at the first failure. *owners and
+ * *pages count the owners that did it and the pages they say they copied.
+ */
+int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *pages)
+{
+	struct m2m_mm_copy q = { .parent = p->mm, .child = c->mm };
+	uint32_t n;
+	int ret;
+
+	for (unsigned node = 0; node < NET_NODES; node++) {
+		if (!(p->synced[node / 8] & (1u << (node % 8))))
+			continue;
+		mark_synced(c, (uint8_t)node);
+		n = 0;
+		ret = msg_rpc((uint8_t)node, M2M_MM_COPY, &q, sizeof(q), &n, sizeof(n),
+			      MMON_RPC_TIMEOUT);
+		if (ret < 0) {
+			pr_warn("M2M_MM_COPY mm=%u -> mm=%u to mmon %u failed (%d)", q.parent,
+				q.child, node, ret);
+			return ret;
+		}
+		(*owners)++;
+		*pages += ret == sizeof(n) ? n : 0;
+	}
+	return 0;
 }
 
 /* The message's range and vmas: aligned, inside one vRegion, sorted, in bounds. */
@@ -155,7 +186,7 @@ static int check_sync(const struct m2m_vma_sync *h, const uint8_t *body)
 
 	if (((h->start | h->end) & low) || h->start >= h->end || h->end > VMA_MAX ||
 	    vregion_of(h->start) != vregion_of(h->end - 1) || !mmon_is(h->pmon, ROLE_PMON) ||
-	    !h->pid)
+	    !h->mm)
 		return -EINVAL;
 	for (uint32_t i = 0; i < h->nvmas; i++) {
 		memcpy(&w, body + i * sizeof(w), sizeof(w));
@@ -168,26 +199,26 @@ static int check_sync(const struct m2m_vma_sync *h, const uint8_t *body)
 	return 0;
 }
 
-/* The mirror for pid, held: the existing one, or a new one whose home is peer. */
+/* The mirror for mm, held: the existing one, or a new one whose home is peer. */
 static int mirror_get(const struct m2m_vma_sync *h, uint8_t peer, struct space **out)
 {
-	struct space *s = space_get(h->pid);
+	struct space *s = space_get(h->mm);
 	int err;
 
 	if (!s) {
-		err = space_create(h->pid, false, peer, &s);
+		err = space_create(h->mm, false, peer, &s);
 		if (err == -EEXIST)
-			s = space_get(h->pid);
+			s = space_get(h->mm);
 		else if (err)
 			return err;
 		else
-			pr_info("mirror of pid=%u for its home mmon %u", h->pid, peer);
+			pr_info("mirror of mm=%u for its home mmon %u", h->mm, peer);
 		if (!s)
 			return -EAGAIN;
 	}
 	if (s->is_home || s->home != peer) {
 		space_put(s);
-		mmon_refuse("vma-sync", h->pid, peer, "not the process's home");
+		mmon_refuse("vma-sync", h->mm, peer, "not the process's home");
 		return -EPERM;
 	}
 	*out = s;
@@ -217,7 +248,7 @@ static int mirror_apply(struct space *s, const struct m2m_vma_sync *h, const uin
 	return err;
 }
 
-/* M2M_VMA_SYNC: from the home of pid, about vRegions this node owns. */
+/* M2M_VMA_SYNC: from the home of mm, about vRegions this node owns. */
 int sync_receive(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		 size_t resp_max)
 {
@@ -229,7 +260,7 @@ int sync_receive(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	(void)ctx, (void)resp, (void)resp_max;
 	memcpy(&h, req, sizeof(h));
 	if (!mmon_is(peer, ROLE_MMON) || peer == mmon_self) {
-		mmon_refuse("vma-sync", h.pid, peer, "not another mmon");
+		mmon_refuse("vma-sync", h.mm, peer, "not another mmon");
 		return -EPERM;
 	}
 	if (h.nvmas > NET_SYNC_VMAS || len != sizeof(h) + h.nvmas * sizeof(struct wire_vma))

@@ -70,7 +70,7 @@ static int vm_mmap(struct space *s, const struct p2m_vm *q, uint64_t *addr)
 	if (err)
 		return err;
 	if (*addr != at) {
-		pr_err("mmap pid=%u landed at %#lx, not %#lx as placed", s->pid, *addr, at);
+		pr_err("mmap mm=%u landed at %#lx, not %#lx as placed", s->mm, *addr, at);
 		owner_fill(s, *addr, *addr + len);
 	}
 	return sync_range(s, *addr, *addr + len, fixed != 0);
@@ -141,7 +141,7 @@ static int mremap_prepare(struct space *s, uint64_t old, uint64_t old_len, uint6
 	if (err)
 		return err;
 	if (!owner_all_self(s, old, old + old_len) || !owner_all_self(s, dest, dest + new_len)) {
-		pr_info("mremap pid=%u refused: it would move pages between mmons", s->pid);
+		pr_info("mremap mm=%u refused: it would move pages between mmons", s->mm);
 		return -ENOMEM;
 	}
 	return 0;
@@ -232,11 +232,11 @@ int vm_call(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	memcpy(&q, req, sizeof(q));
 	if (resp_max < sizeof(a))
 		return -ENOSPC;
-	err = space_get_pmon_home(q.pid, peer, "vm", &s);
+	err = space_get_pmon_home(q.mm, peer, "vm", &s);
 	if (err)
 		return err;
 	err = vm_do(s, &q, &addr);
-	pr_debug("vm pid=%u op=%u addr=%#lx len=%#lx -> %d %#lx", q.pid, q.op, q.addr, q.len,
+	pr_debug("vm mm=%u op=%u addr=%#lx len=%#lx -> %d %#lx", q.mm, q.op, q.addr, q.len,
 		 err, addr);
 	space_put(s);
 	if (err)

@@ -319,6 +319,29 @@ void vma_space_fini(struct vma_space *s)
 	s->nr_vmas = 0;
 }
 
+/* In address order, so each insert lands at the end of the list. */
+int vma_space_copy(struct vma_space *dst, const struct vma_space *src)
+{
+	const struct vma *v;
+	struct vma *n;
+
+	if (dst->nr_vmas)
+		return -EINVAL;
+	vma_for_each(src, v) {
+		n = dst->alloc.alloc(dst->alloc.ctx, sizeof(*n));
+		if (!n) {
+			vma_space_fini(dst);
+			return -ENOMEM;
+		}
+		*n = *v;
+		vma_tree_insert(dst, n);
+	}
+	dst->mmap_base = src->mmap_base;
+	dst->brk_start = src->brk_start;
+	dst->brk = src->brk;
+	return 0;
+}
+
 int vma_mmap(struct vma_space *s, uint64_t hint, uint64_t len, uint32_t prot,
 	     uint32_t flags, enum vma_kind kind, uint64_t align, uint64_t *out)
 {

@@ -50,6 +50,23 @@ int vregion_map_set(struct vregion_map *m, uint32_t r, uint8_t owner)
 	return 0;
 }
 
+int vregion_map_copy(struct vregion_map *dst, const struct vregion_map *src)
+{
+	const size_t size = VREGION_CHUNK * sizeof(*src->chunks[0]);
+
+	for (uint32_t i = 0; i < VREGION_CHUNKS; i++) {
+		if (!src->chunks[i])
+			continue;
+		dst->chunks[i] = dst->alloc.alloc(dst->alloc.ctx, size);
+		if (!dst->chunks[i]) {
+			vregion_map_fini(dst);
+			return -ENOMEM;
+		}
+		memcpy(dst->chunks[i], src->chunks[i], size);
+	}
+	return 0;
+}
+
 long vregion_map_next(const struct vregion_map *m, uint32_t r, uint32_t end)
 {
 	const uint16_t *c;

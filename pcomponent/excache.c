@@ -18,7 +18,7 @@
 #include "lib/string.h"
 #include "mcomponent/vma.h"
 #include "pcomponent/excache.h"
-#include "pcomponent/process.h"
+#include "pcomponent/mm.h"
 
 #define FETCH_REPLY (sizeof(struct m2p_fetch) + PAGE_SIZE)
 #define RETRY_NS 20000			/* wait for a busy line of the page, or its set */
@@ -26,7 +26,7 @@
 #define LOCAL_RESERVE 4096		/* pages the monitor keeps: 16 MiB */
 
 static struct {
-	struct spinlock lock;		/* every line, hands, counters, process counters */
+	struct spinlock lock;		/* every line, hands, counters, each mm's counters */
 	struct excache_line *lines;	/* nsets * ways, set by set */
 	uint64_t *frames;		/* physical page of each line; fixed */
 	unsigned *hands;		/* per set, for the policy */
@@ -73,18 +73,18 @@ int excache_init(const struct node_config *cfg)
 	return 0;
 }
 
-/* Consecutive pages of a process fall in consecutive sets. */
-static unsigned set_of(const struct process *p, uint64_t va)
+/* Consecutive pages of an address space fall in consecutive sets. */
+static unsigned set_of(const struct mm *mm, uint64_t va)
 {
-	return (unsigned)(((va >> PAGE_SHIFT) + p->pid * 0x9e3779b1ULL) % xc.nsets);
+	return (unsigned)(((va >> PAGE_SHIFT) + mm->id * 0x9e3779b1ULL) % xc.nsets);
 }
 
-static struct excache_line *lookup(struct process *p, uint64_t va, unsigned *idx)
+static struct excache_line *lookup(struct mm *mm, uint64_t va, unsigned *idx)
 {
-	unsigned base = set_of(p, va) * xc.ways;
+	unsigned base = set_of(mm, va) * xc.ways;
 
 	for (unsigned i = base; i < base + xc.ways; i++) {
-		if (xc.lines[i].state != LINE_FREE && xc.lines[i].proc == p &&
+		if (xc.lines[i].state != LINE_FREE && xc.lines[i].mm == mm &&
 		    xc.lines[i].va == va) {
 			*idx = i;
 			return &xc.lines[i];
@@ -93,11 +93,11 @@ static struct excache_line *lookup(struct process *p, uint64_t va, unsigned *idx
 	return NULL;
 }
 
-/* Is (p, va) resident? The caller holds the lock, so the line stays until it drops it. */
-static bool resident(struct process *p, uint64_t va, uint64_t *frame, struct excache_line **line)
+/* Is (mm, va) resident? The caller holds the lock, so the line stays until it drops it. */
+static bool resident(struct mm *mm, uint64_t va, uint64_t *frame, struct excache_line **line)
 {
 	unsigned idx;
-	struct excache_line *l = lookup(p, va, &idx);
+	struct excache_line *l = lookup(mm, va, &idx);
 
 	if (!l || l->state != LINE_VALID)
 		return false;
@@ -114,82 +114,90 @@ static void sample(struct excache_line *set)
 	for (unsigned i = 0; i < xc.ways; i++) {
 		struct excache_line *l = &set[i];
 
-		if (l->state != LINE_VALID || !vm_test_clear_accessed(l->proc->user.root, l->va))
+		if (l->state != LINE_VALID || !pgtable_test_clear_accessed(l->mm->root, l->va))
 			continue;
 		l->ref = true;
-		l->proc->stats.hits++;
+		l->mm->stats.hits++;
 		xc.node.hits++;
 	}
 }
 
-static void count_miss(struct process *p, uint64_t ns)
+static void count_miss(struct mm *mm, uint64_t ns)
 {
 	unsigned b = 0;
 
 	for (uint64_t us = ns / 1000; us > 1 && b < EXCACHE_HIST - 1; us >>= 1)
 		b++;
-	p->stats.misses++;
-	p->stats.miss_ns_total += ns;
-	p->stats.hist[b]++;
+	mm->stats.misses++;
+	mm->stats.miss_ns_total += ns;
+	mm->stats.hist[b]++;
 	xc.node.misses++;
 	xc.node.miss_ns_total += ns;
 	xc.node.hist[b]++;
 }
 
-/* Send one line's page back to the mComponent it came from; io is the caller's buffer. */
-static int writeback(const struct excache_line *l, uint64_t frame, uint8_t *io)
+/*
+ * Send one line's page back to the mComponent it came from. Every transfer has a
+ * buffer of its own: a caller may be in the middle of a copy through the cache.
+ */
+static int writeback(const struct excache_line *l, uint64_t frame)
 {
-	struct p2m_writeback wb = { .pid = l->proc->pid, .va = l->va };
+	struct p2m_writeback wb = { .mm = l->mm->id, .va = l->va };
+	uint8_t *msg = kmalloc(sizeof(wb) + PAGE_SIZE);
+	int err;
 
-	memcpy(io, &wb, sizeof(wb));
-	memcpy(io + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
-	return msg_rpc(l->owner, P2M_WRITEBACK, io, sizeof(wb) + PAGE_SIZE, NULL, 0,
-		       PROC_RPC_TIMEOUT);
+	if (!msg)
+		return -ENOMEM;
+	memcpy(msg, &wb, sizeof(wb));
+	memcpy(msg + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
+	err = msg_rpc(l->owner, P2M_WRITEBACK, msg, sizeof(wb) + PAGE_SIZE, NULL, 0,
+		      MM_RPC_TIMEOUT);
+	kfree(msg);
+	return err;
 }
 
 /*
- * Empty a busy line that still names its old (proc, va): unmap it everywhere and,
- * if writeback is set and the page was written, send it to its owner first. cur is
- * the process whose thread does the work (its io buffer carries the page).
+ * Empty a busy line that still names its old (mm, va): unmap it everywhere and,
+ * if writeback is set and the page was written, send it to its owner first.
  */
-static void evict(struct process *cur, struct excache_line *l, unsigned idx, bool writeback_dirty)
+static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
 {
-	struct process *p = l->proc;
+	struct mm *mm = l->mm;
 	unsigned flags = 0;
 	int err;
 
-	vm_unmap(p->user.root, l->va, NULL, &flags);
-	if (!writeback_dirty || !((flags & VM_DIRTY) || l->dirty))
+	pgtable_unmap(mm->root, l->va, NULL, &flags);
+	if (!writeback_dirty || !((flags & PG_DIRTY) || l->dirty))
 		return;
-	err = writeback(l, xc.frames[idx], cur->io);
+	err = writeback(l, xc.frames[idx]);
 	spin_lock(&xc.lock);
-	p->stats.writebacks++;
+	mm->stats.writebacks++;
 	xc.node.writebacks++;
 	spin_unlock(&xc.lock);
 	if (err)
-		pr_warn("pid %u: write-back of va=%#lx failed (%d): the page is lost", p->pid,
+		pr_warn("pid %u: write-back of va=%#lx failed (%d): the page is lost", mm->id,
 			l->va, err);
 }
 
 /*
- * Claim a line of va's set for (p, va): a free one or a victim, marked busy. Returns
+ * Claim a line of va's set for (mm, va): a free one or a victim, marked busy. Returns
  * its index, or -EAGAIN when the page is already resident or being filled (the caller
- * rechecks) or every line of the set is busy. *old gets the victim's process, if any.
+ * rechecks) or every line of the set is busy. *old gets the victim's mm, if any.
  */
-static int claim(struct process *p, uint64_t va, struct process **old)
+static int claim(struct mm *mm, uint64_t va, struct mm **old)
 {
-	unsigned set = set_of(p, va), idx;
+	unsigned set = set_of(mm, va), idx;
 	struct excache_line *lines = &xc.lines[set * xc.ways], *l;
 	int way;
 
-	if (lookup(p, va, &idx))
+	if (lookup(mm, va, &idx))
 		return -EAGAIN;
 	sample(lines);
 	way = xc.victim(lines, xc.ways, &xc.hands[set]);
 	if (way < 0)
 		return -EAGAIN;
 	l = &lines[way];
-	*old = l->state == LINE_VALID ? l->proc : NULL;
+	*old = l->state == LINE_VALID ? l->mm : NULL;
 	if (*old) {
 		(*old)->evicting++;
 		(*old)->stats.evictions++;
@@ -200,53 +208,59 @@ static int claim(struct process *p, uint64_t va, struct process **old)
 	/* A victim keeps its tag, owner and dirty bit until evict() has written it back. */
 	l->state = LINE_BUSY;
 	if (!*old)
-		*l = (struct excache_line){ .state = LINE_BUSY, .proc = p, .va = va };
+		*l = (struct excache_line){ .state = LINE_BUSY, .mm = mm, .va = va };
 	return (int)(set * xc.ways + way);
 }
 
 /*
- * Fetch (p, va) from its owner into the line's frame; the owner's prot or -errno.
+ * Fetch (mm, va) from its owner into the line's frame; the owner's prot or -errno.
  * The line learns its owner and whether the owner holds the page (see wire.h).
  */
-static int fetch(struct process *p, uint64_t va, bool write, unsigned idx)
+static int fetch(struct mm *mm, uint64_t va, bool write, unsigned idx)
 {
-	struct p2m_fetch req = { .pid = p->pid, .flags = write ? FETCH_WRITE : 0, .va = va };
+	struct p2m_fetch req = { .mm = mm->id, .flags = write ? FETCH_WRITE : 0, .va = va };
 	struct m2p_fetch reply;
-	int owner = proc_owner(p, va), n;
+	int owner = mm_owner(mm, va), n;
+	uint8_t *msg;
 
 	if (owner < 0)
 		return owner;
+	msg = kmalloc(FETCH_REPLY);
+	if (!msg)
+		return -ENOMEM;
 	xc.lines[idx].owner = (uint8_t)owner;	/* the line is busy: ours alone */
-	n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), p->io, FETCH_REPLY,
-		    PROC_RPC_TIMEOUT);
-	if (n < 0)
-		return n;
-	if (n != FETCH_REPLY)
-		return -EPROTO;
-	memcpy(&reply, p->io, sizeof(reply));
-	memcpy(phys_to_virt(xc.frames[idx]), p->io + sizeof(reply), PAGE_SIZE);
-	xc.lines[idx].backed = !(reply.flags & M2P_FETCH_UNBACKED);
-	return (int)(reply.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+	n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), msg, FETCH_REPLY,
+		    MM_RPC_TIMEOUT);
+	if (n >= 0 && n != FETCH_REPLY)
+		n = -EPROTO;
+	if (n >= 0) {
+		memcpy(&reply, msg, sizeof(reply));
+		memcpy(phys_to_virt(xc.frames[idx]), msg + sizeof(reply), PAGE_SIZE);
+		xc.lines[idx].backed = !(reply.flags & M2P_FETCH_UNBACKED);
+		n = (int)(reply.prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
+	}
+	kfree(msg);
+	return n;
 }
 
 /* An unbacked page is mapped read-only, so its first write comes back for backing. */
 static unsigned map_flags(uint32_t prot, bool backed)
 {
-	return VM_USER | (prot & PROT_WRITE && backed ? VM_WRITE : 0) |
-	       (prot & PROT_EXEC ? VM_EXEC : 0);
+	return PG_USER | (prot & PROT_WRITE && backed ? PG_WRITE : 0) |
+	       (prot & PROT_EXEC ? PG_EXEC : 0);
 }
 
-/* Hand the line to (p, va) mapped with prot, or free it after a failed fill. */
-static void finish_fill(struct process *p, uint64_t va, unsigned idx, int prot)
+/* Hand the line to (mm, va) mapped with prot, or free it after a failed fill. */
+static void finish_fill(struct mm *mm, uint64_t va, unsigned idx, int prot)
 {
 	struct excache_line *l = &xc.lines[idx];
 
-	if (prot >= 0 && vm_map(p->user.root, va, xc.frames[idx],
+	if (prot >= 0 && pgtable_map(mm->root, va, xc.frames[idx],
 				map_flags((uint32_t)prot, l->backed)))
 		prot = -ENOMEM;
 	spin_lock(&xc.lock);
 	if (prot >= 0) {
-		*l = (struct excache_line){ .state = LINE_VALID, .proc = p, .va = va,
+		*l = (struct excache_line){ .state = LINE_VALID, .mm = mm, .va = va,
 					    .prot = (uint32_t)prot, .owner = l->owner,
 					    .backed = l->backed, .seq = ++xc.seq };
 	} else {
@@ -257,17 +271,17 @@ static void finish_fill(struct process *p, uint64_t va, unsigned idx, int prot)
 }
 
 /*
- * Is (p, va) resident as the access needs? 0: yes; -ENOENT: it must be fetched;
+ * Is (mm, va) resident as the access needs? 0: yes; -ENOENT: it must be fetched;
  * -EACCES: a write where the vma forbids it. A write to an unbacked line drops it
  * (nobody wrote it: it is mapped read-only) so that it is fetched again for writing.
  */
-static int usable(struct process *p, uint64_t va, bool write)
+static int usable(struct mm *mm, uint64_t va, bool write)
 {
 	struct excache_line *l;
 	int ret = -ENOENT;
 
 	spin_lock(&xc.lock);
-	if (resident(p, va, NULL, &l)) {
+	if (resident(mm, va, NULL, &l)) {
 		if (!write || ((l->prot & PROT_WRITE) && l->backed))
 			ret = 0;
 		else if (!(l->prot & PROT_WRITE))
@@ -278,42 +292,42 @@ static int usable(struct process *p, uint64_t va, bool write)
 	spin_unlock(&xc.lock);
 	if (ret != -EAGAIN)
 		return ret;
-	excache_flush(p, va, va + PAGE_SIZE, false);
+	excache_flush(mm, va, va + PAGE_SIZE, false);
 	return -ENOENT;
 }
 
-int excache_fault(struct process *p, uint64_t va, bool write)
+int excache_fault(struct mm *mm, uint64_t va, bool write)
 {
 	uint64_t start = clock_ns();
-	struct process *old;
+	struct mm *old;
 	int idx, prot;
 
 	va = PAGE_ALIGN_DOWN(va);
 	for (;;) {
-		int ret = usable(p, va, write);
+		int ret = usable(mm, va, write);
 
 		if (ret != -ENOENT)
 			return ret;
 		spin_lock(&xc.lock);
-		idx = claim(p, va, &old);
+		idx = claim(mm, va, &old);
 		spin_unlock(&xc.lock);
 		if (idx >= 0)
 			break;
 		sleep_ns(RETRY_NS);
 	}
 	if (old) {
-		evict(p, &xc.lines[idx], (unsigned)idx, true);
+		evict(&xc.lines[idx], (unsigned)idx, true);
 		spin_lock(&xc.lock);
 		old->evicting--;
-		xc.lines[idx] = (struct excache_line){ .state = LINE_BUSY, .proc = p, .va = va };
+		xc.lines[idx] = (struct excache_line){ .state = LINE_BUSY, .mm = mm, .va = va };
 		spin_unlock(&xc.lock);
 	}
-	prot = fetch(p, va, write, (unsigned)idx);
-	finish_fill(p, va, (unsigned)idx, prot);
+	prot = fetch(mm, va, write, (unsigned)idx);
+	finish_fill(mm, va, (unsigned)idx, prot);
 	if (prot < 0)
 		return prot;
 	spin_lock(&xc.lock);
-	count_miss(p, clock_ns() - start);
+	count_miss(mm, clock_ns() - start);
 	spin_unlock(&xc.lock);
 	return 0;
 }
@@ -323,14 +337,14 @@ int excache_fault(struct process *p, uint64_t va, bool write)
  * so it cannot be evicted meanwhile. -EAGAIN when the page is not resident (or not
  * writable, for a write): the caller faults it in and tries again.
  */
-static int copy_page(struct process *p, uint64_t uva, void *kbuf, size_t n, bool to_user)
+static int copy_page(struct mm *mm, uint64_t uva, void *kbuf, size_t n, bool to_user)
 {
 	struct excache_line *l;
 	uint64_t frame;
 	int err = -EAGAIN;
 
 	spin_lock(&xc.lock);
-	if (resident(p, PAGE_ALIGN_DOWN(uva), &frame, &l) &&
+	if (resident(mm, PAGE_ALIGN_DOWN(uva), &frame, &l) &&
 	    (!to_user || ((l->prot & PROT_WRITE) && l->backed))) {
 		uint8_t *k = (uint8_t *)phys_to_virt(frame) + (uva & (PAGE_SIZE - 1));
 
@@ -346,7 +360,7 @@ static int copy_page(struct process *p, uint64_t uva, void *kbuf, size_t n, bool
 	return err;
 }
 
-static int copy_user(struct process *p, uint64_t uva, void *kbuf, size_t n, bool to_user)
+static int copy_user(struct mm *mm, uint64_t uva, void *kbuf, size_t n, bool to_user)
 {
 	if (uva < VMA_MIN || uva > VMA_MAX || n > VMA_MAX - uva)
 		return -EFAULT;
@@ -356,8 +370,8 @@ static int copy_user(struct process *p, uint64_t uva, void *kbuf, size_t n, bool
 
 		if (chunk > n)
 			chunk = n;
-		while ((err = copy_page(p, uva, kbuf, chunk, to_user)) == -EAGAIN) {
-			if (++tries > COPY_TRIES || excache_fault(p, uva, to_user))
+		while ((err = copy_page(mm, uva, kbuf, chunk, to_user)) == -EAGAIN) {
+			if (++tries > COPY_TRIES || excache_fault(mm, uva, to_user))
 				return -EFAULT;
 		}
 		uva += chunk;
@@ -367,22 +381,22 @@ static int copy_user(struct process *p, uint64_t uva, void *kbuf, size_t n, bool
 	return 0;
 }
 
-int excache_copy_in(struct process *p, void *dst, uint64_t uva, size_t n)
+int excache_copy_in(struct mm *mm, void *dst, uint64_t uva, size_t n)
 {
-	return copy_user(p, uva, dst, n, false);
+	return copy_user(mm, uva, dst, n, false);
 }
 
-int excache_copy_out(struct process *p, uint64_t uva, const void *src, size_t n)
+int excache_copy_out(struct mm *mm, uint64_t uva, const void *src, size_t n)
 {
-	return copy_user(p, uva, (void *)src, n, true);
+	return copy_user(mm, uva, (void *)src, n, true);
 }
 
 /*
- * Claim p's next valid line in [start, end) among lines *i..last-1; -1 when there is
+ * Claim mm's next valid line in [start, end) among lines *i..last-1; -1 when there is
  * none. -EAGAIN when another thread is evicting one of them: its write-back must
  * land before the range changes, so the caller waits and asks again.
  */
-static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned *i,
+static int claim_range(struct mm *mm, uint64_t start, uint64_t end, unsigned *i,
 		       unsigned last)
 {
 	int found = -1;
@@ -391,7 +405,7 @@ static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned
 	for (; *i < last && found == -1; (*i)++) {
 		struct excache_line *l = &xc.lines[*i];
 
-		if (l->state == LINE_FREE || l->proc != p || l->va < start || l->va >= end)
+		if (l->state == LINE_FREE || l->mm != mm || l->va < start || l->va >= end)
 			continue;
 		if (l->state == LINE_BUSY) {
 			found = -EAGAIN;
@@ -404,19 +418,19 @@ static int claim_range(struct process *p, uint64_t start, uint64_t end, unsigned
 	return found;
 }
 
-/* Evict p's lines in [start, end) found among lines first..last-1. */
-static void flush_lines(struct process *p, uint64_t start, uint64_t end, unsigned first,
+/* Evict mm's lines in [start, end) found among lines first..last-1. */
+static void flush_lines(struct mm *mm, uint64_t start, uint64_t end, unsigned first,
 			unsigned last, bool writeback_dirty)
 {
 	unsigned i = first;
 	int idx;
 
-	while ((idx = claim_range(p, start, end, &i, last)) != -1) {
+	while ((idx = claim_range(mm, start, end, &i, last)) != -1) {
 		if (idx == -EAGAIN) {
 			sleep_ns(RETRY_NS);
 			continue;
 		}
-		evict(p, &xc.lines[idx], (unsigned)idx, writeback_dirty);
+		evict(&xc.lines[idx], (unsigned)idx, writeback_dirty);
 		spin_lock(&xc.lock);
 		xc.lines[idx] = (struct excache_line){ .state = LINE_FREE };
 		xc.resident--;
@@ -429,28 +443,28 @@ static void flush_lines(struct process *p, uint64_t start, uint64_t end, unsigne
  * set each page can be in (a single-page flush costs one set, not the whole cache);
  * a larger one scans every line once.
  */
-void excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback_dirty)
+void excache_flush(struct mm *mm, uint64_t start, uint64_t end, bool writeback_dirty)
 {
 	start = PAGE_ALIGN_DOWN(start);
 	if (start >= end)
 		return;
 	if ((end - start) / PAGE_SIZE >= xc.nsets) {
-		flush_lines(p, start, end, 0, xc.nsets * xc.ways, writeback_dirty);
+		flush_lines(mm, start, end, 0, xc.nsets * xc.ways, writeback_dirty);
 		return;
 	}
 	for (uint64_t va = start; va < end; va += PAGE_SIZE) {
-		unsigned first = set_of(p, va) * xc.ways;
+		unsigned first = set_of(mm, va) * xc.ways;
 
-		flush_lines(p, va, va + PAGE_SIZE, first, first + xc.ways, writeback_dirty);
+		flush_lines(mm, va, va + PAGE_SIZE, first, first + xc.ways, writeback_dirty);
 	}
 }
 
 /*
- * p is exiting on its own thread and its address space goes next: free its lines
- * without unmapping them, then wait out other threads still evicting one of them
- * (they unmap from p's tables and may write back with p's pid).
+ * mm's last user is gone and its page tables go next: free its lines without
+ * unmapping them, then wait out other threads still evicting one of them (they
+ * unmap from mm's tables and may write back with mm's id).
  */
-void excache_drop(struct process *p)
+void excache_drop(struct mm *mm)
 {
 	unsigned n = xc.nsets * xc.ways;
 
@@ -459,12 +473,12 @@ void excache_drop(struct process *p)
 		for (unsigned i = 0; i < n; i++) {
 			struct excache_line *l = &xc.lines[i];
 
-			if (l->state == LINE_VALID && l->proc == p) {
+			if (l->state == LINE_VALID && l->mm == mm) {
 				*l = (struct excache_line){ .state = LINE_FREE };
 				xc.resident--;
 			}
 		}
-		if (p->evicting == 0) {
+		if (mm->evicting == 0) {
 			spin_unlock(&xc.lock);
 			return;
 		}
@@ -473,10 +487,10 @@ void excache_drop(struct process *p)
 	}
 }
 
-/* Counters of p (or the node), after sampling every resident line's accessed bit. */
-void excache_stats(struct process *p, struct p2x_exstats *out)
+/* Counters of mm (or the node), after sampling every resident line's accessed bit. */
+void excache_stats(struct mm *mm, struct p2x_exstats *out)
 {
-	const struct excache_counters *c = p ? &p->stats : &xc.node;
+	const struct excache_counters *c = mm ? &mm->stats : &xc.node;
 
 	spin_lock(&xc.lock);
 	for (unsigned s = 0; s < xc.nsets; s++)

@@ -14,6 +14,10 @@ static const struct rpc_op pmon_ops[NET_OPCODE_MAX] = {
 			sizeof(struct h2p_spawn) + NET_SPAWN_STRINGS },
 	[H2P_START] = { proc_start, sizeof(uint32_t), sizeof(uint32_t) },
 	[X2P_EXSTATS] = { proc_exstats, sizeof(uint32_t), sizeof(uint32_t) },
+	[H2P_INPUT] = { proc_input, sizeof(struct h2p_input),
+			sizeof(struct h2p_input) + NET_INPUT_MAX },
+	[H2P_SIGNAL] = { proc_tty_signal, sizeof(struct h2p_signal),
+			 sizeof(struct h2p_signal) },
 };
 
 static int pmon_start(const struct node_config *cfg)

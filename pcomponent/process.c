@@ -1,8 +1,8 @@
 /*
- * The process table of a pComponent and the host's way in: H2P_SPAWN gives a new
- * process a pid and a home mComponent (from GMM) and lets the host stage its ELF
- * there; H2P_START has the home load it and starts the user thread, which builds the
- * initial stack and drops to ring 3. Exit reports the status back to the host.
+ * The process table of a pComponent and the host's way in: H2P_SPAWN makes a
+ * process with a new address space (its home placed by GMM) and lets the host stage
+ * its ELF there; H2P_START has the home load it and starts its first thread, which
+ * builds the initial stack and drops to ring 3. H2P_INPUT feeds its terminal.
  */
 #define LOG_SUBSYS "proc"
 #include "kernel/arch.h"
@@ -10,75 +10,24 @@
 #include "kernel/errno.h"
 #include "kernel/mm.h"
 #include "kernel/msg.h"
-#include "kernel/paging.h"
 #include "kernel/printk.h"
-#include "kernel/sched.h"
-#include "kernel/spinlock.h"
 #include "lib/string.h"
-#include "linux-abi/abi.h"
-#include "pcomponent/process.h"
+#include "pcomponent/file.h"
+#include "pcomponent/tty.h"
+#include "pmon.h"
 
-static struct spinlock table_lock = SPINLOCK_INIT("procs");	/* table, next_seq, state */
-static struct process *table[PROC_MAX];
-static unsigned next_seq;
-static uint8_t self_id, gmon_id;
-static unsigned next_cpu;
+struct spinlock proc_lock = SPINLOCK_INIT("procs");
+static struct process *table[PROC_MAX];		/* proc_lock */
+static unsigned next_seq;			/* proc_lock */
+static uint8_t self_id;
 
 int proc_init(const struct node_config *cfg)
 {
 	self_id = cfg->id;
-	gmon_id = 0xff;
-	for (unsigned i = 0; i < cfg->npeers; i++)
-		if (cfg->peers[i].role == ROLE_GMON)
-			gmon_id = cfg->peers[i].id;
-	if (gmon_id == 0xff)
-		pr_warn("no gmon in the cluster map: processes cannot be placed");
-	return 0;
+	return mm_init(cfg);
 }
 
-struct process *proc_current(void)
-{
-	struct thread *t = current();
-
-	return t->user ? (struct process *)((char *)t->user - offsetof(struct process, user)) : NULL;
-}
-
-/* pids are unique in the cluster: the pmon's id above a 16-bit sequence (GMM's 22 bits). */
-static int add_process(struct process *p)
-{
-	int slot = -1;
-
-	spin_lock(&table_lock);
-	for (unsigned i = 0; i < PROC_MAX && slot < 0; i++)
-		if (!table[i])
-			slot = (int)i;
-	if (slot >= 0) {
-		next_seq = next_seq % 0xffff + 1;
-		p->pid = (uint32_t)self_id << 16 | next_seq;
-		table[slot] = p;
-	}
-	spin_unlock(&table_lock);
-	return slot < 0 ? -EAGAIN : 0;
-}
-
-static void remove_process(struct process *p)
-{
-	spin_lock(&table_lock);
-	for (unsigned i = 0; i < PROC_MAX; i++)
-		if (table[i] == p)
-			table[i] = NULL;
-	spin_unlock(&table_lock);
-}
-
-static void free_process(struct process *p)
-{
-	kfree(p->strings);
-	kfree(p->io);
-	kfree(p);
-}
-
-/* The process pid, or NULL; the caller holds table_lock. */
-static struct process *lookup(uint32_t pid)
+struct process *proc_lookup(uint32_t pid)
 {
 	for (unsigned i = 0; i < PROC_MAX; i++)
 		if (table[i] && table[i]->pid == pid)
@@ -86,41 +35,71 @@ static struct process *lookup(uint32_t pid)
 	return NULL;
 }
 
+struct process *proc_at(unsigned slot)
+{
+	return slot < PROC_MAX ? table[slot] : NULL;
+}
+
+static unsigned vnode_count(uint32_t vnode)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		n += table[i] && table[i]->vnode == vnode;
+	return n;
+}
+
+/* pids are unique in the cluster: the pmon's id above a 16-bit sequence. */
+int proc_add(struct process *p)
+{
+	int slot = -1;
+
+	spin_lock(&proc_lock);
+	for (unsigned i = 0; i < PROC_MAX && slot < 0; i++)
+		if (!table[i])
+			slot = (int)i;
+	if (slot >= 0 && vnode_count(p->vnode) >= PROC_VNODE_MAX)
+		slot = -1;
+	if (slot >= 0) {
+		do {
+			next_seq = next_seq % 0xffff + 1;
+			p->pid = (uint32_t)self_id << 16 | next_seq;
+		} while (proc_lookup(p->pid));
+		table[slot] = p;
+	}
+	spin_unlock(&proc_lock);
+	return slot < 0 ? -EAGAIN : 0;
+}
+
+void proc_free(struct process *p)
+{
+	spin_lock(&proc_lock);
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		if (table[i] == p)
+			table[i] = NULL;
+	spin_unlock(&proc_lock);
+	if (p->tty)
+		tty_put(p->tty);
+	kfree(p->strings);
+	kfree(p);
+}
+
 /*
- * pid, if host spawned it and nobody started it yet; it is marked started at once,
- * so a second H2P_START (a retry, or a hostile one) finds nothing to start.
+ * pid, if host spawned it and nobody started it yet; it is marked live at once, so
+ * a second H2P_START (a retry, or a hostile one) finds nothing to start.
  */
 static struct process *take_new(uint32_t pid, uint8_t host)
 {
 	struct process *p;
 
-	spin_lock(&table_lock);
-	p = lookup(pid);
+	spin_lock(&proc_lock);
+	p = proc_lookup(pid);
 	if (p && (p->host != host || p->state != PROC_NEW))
 		p = NULL;
 	if (p)
-		p->state = PROC_STARTED;
-	spin_unlock(&table_lock);
+		p->state = PROC_LIVE;
+	spin_unlock(&proc_lock);
 	return p;
-}
-
-int proc_owner(struct process *p, uint64_t va)
-{
-	uint32_t vregion = (uint32_t)(va >> NET_VREGION_SHIFT);
-	struct owner_slot *s = &p->owners[vregion % PROC_OWNER_SLOTS];
-	struct x2g_place q = { .pid = p->pid, .vregion = vregion };
-	struct g2x_place r;
-	int n;
-
-	if (s->used && s->vregion == vregion)
-		return s->owner;
-	n = msg_rpc(gmon_id, X2G_PLACE, &q, sizeof(q), &r, sizeof(r), PROC_RPC_TIMEOUT);
-	if (n < 0)
-		return n;
-	if (n != sizeof(r) || r.owner == 0xff)
-		return -EHOSTUNREACH;
-	*s = (struct owner_slot){ .vregion = vregion, .owner = r.owner, .used = true };
-	return r.owner;
 }
 
 /* argc + envc NUL-terminated strings fill the blob exactly. */
@@ -134,28 +113,37 @@ static bool strings_ok(const char *s, size_t len, unsigned count)
 	return len > 0 && s[len - 1] == '\0' && n == count;
 }
 
-/* Ask GMM for a home and have it make room for the image; 0 or -errno. */
-static int place_home(struct process *p, uint32_t image_len)
+/* A process from the host's request: its strings, clock, terminal; not in the table. */
+static struct process *spawn_new(const struct h2p_spawn *s, const char *strings, size_t slen,
+				 uint8_t host)
 {
-	struct x2g_place q = { .pid = p->pid, .vregion = X2G_PLACE_HOME };
-	struct p2m_proc_new nw = { .pid = p->pid, .vnode = p->vnode, .image_len = image_len,
-				   .host = p->host };
-	struct g2x_place r;
-	int n = msg_rpc(gmon_id, X2G_PLACE, &q, sizeof(q), &r, sizeof(r), PROC_RPC_TIMEOUT);
+	struct process *p = kzalloc(sizeof(*p));
 
-	if (n < 0)
-		return n;
-	if (n != sizeof(r))
-		return -EPROTO;
-	p->home = r.owner;
-	n = msg_rpc(p->home, P2M_PROC_NEW, &nw, sizeof(nw), NULL, 0, PROC_RPC_TIMEOUT);
-	return n < 0 ? n : 0;
+	if (!p)
+		return NULL;
+	p->strings = kmalloc(slen);
+	if (!p->strings) {
+		kfree(p);
+		return NULL;
+	}
+	memcpy(p->strings, strings, slen);
+	p->strings_len = (uint32_t)slen;
+	p->argc = s->argc;
+	p->envc = s->envc;
+	p->vnode = s->vnode;
+	p->host = host;
+	p->realtime_offset = (int64_t)(s->realtime_ns - clock_ns());
+	p->state = PROC_NEW;
+	wait_queue_init(&p->child_wq);
+	list_init(&p->threads);
+	return p;
 }
 
 int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
 {
-	struct h2p_spawn s;
+	const char *strings = (const char *)req + sizeof(struct h2p_spawn);
 	struct p2h_spawn out = { 0 };
+	struct h2p_spawn s;
 	struct process *p;
 	size_t slen = len - sizeof(s);
 	int err;
@@ -163,81 +151,73 @@ int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	(void)ctx;
 	memcpy(&s, req, sizeof(s));
 	if (s.argc < 1 || s.vnode < 1 || s.image_len < 1 || s.image_len > NET_IMAGE_MAX ||
-	    !strings_ok((const char *)req + sizeof(s), slen, s.argc + s.envc) || max < sizeof(out))
+	    !strings_ok(strings, slen, s.argc + s.envc) || max < sizeof(out))
 		return -EINVAL;
-	p = kzalloc(sizeof(*p));
+	p = spawn_new(&s, strings, slen, peer);
 	if (!p)
 		return -ENOMEM;
-	p->strings = kmalloc(slen);
-	p->io = kmalloc(PROC_IO_SIZE);
-	if (!p->strings || !p->io) {
-		err = -ENOMEM;
-		goto out_free;
+	err = proc_add(p);
+	if (err) {
+		kfree(p->strings);
+		kfree(p);
+		return err;
 	}
-	memcpy(p->strings, (const char *)req + sizeof(s), slen);
-	p->strings_len = (uint32_t)slen;
-	p->argc = s.argc;
-	p->envc = s.envc;
-	p->vnode = s.vnode;
-	p->host = peer;
-	p->realtime_offset = (int64_t)(s.realtime_ns - clock_ns());
-	p->state = PROC_NEW;
-	err = add_process(p);
-	if (err)
-		goto out_free;
-	err = place_home(p, s.image_len);
-	if (err)
-		goto out_remove;
-	pr_info("pid %u for node %u (vnode %u): home mmon %u", p->pid, peer, p->vnode, p->home);
+	p->pgid = p->sid = p->pid;
+	p->tty = tty_new(peer, p->pid);
+	err = p->tty ? mm_create(p->vnode, peer, s.image_len, &p->mm) : -ENOMEM;
+	if (err) {
+		proc_free(p);
+		return err;
+	}
+	pr_info("pid %u for node %u (vnode %u): mm %u, home mmon %u", p->pid, peer, p->vnode,
+		p->mm->id, p->mm->home);
 	out.pid = p->pid;
-	out.home = p->home;
+	out.mm = p->mm->id;
+	out.home = p->mm->home;
 	memcpy(resp, &out, sizeof(out));
 	return sizeof(out);
-out_remove:
-	remove_process(p);
-out_free:
-	free_process(p);
-	return err;
 }
 
-/* The user thread: build the initial stack, then become the program. */
-static void user_main(void *arg)
+/* Descriptors 0, 1 and 2: the three streams of the process's terminal. */
+static int open_stdio(struct process *p)
 {
-	struct process *p = arg;
-	uint64_t rsp;
+	p->files = files_new();
+	if (!p->files)
+		return -ENOMEM;
+	for (unsigned i = 0; i < 3; i++) {
+		struct file *f = tty_open(p->tty, i);
+
+		if (!f)
+			return -ENOMEM;
+		if (fd_install(p->files, f, (int)i, false) != (int)i) {
+			file_put(f);
+			return -EMFILE;
+		}
+	}
+	return 0;
+}
+
+/* Its first thread: it builds the initial stack itself (see uthread.c). */
+static int start_thread(struct process *p)
+{
+	struct uthread *t = kzalloc(sizeof(*t));
 	int err;
 
-	current()->user = &p->user;
-	err = abi_initial_stack(p, &rsp);
-	kfree(p->strings);
-	p->strings = NULL;
-	if (err) {
-		pr_warn("pid %u: cannot build the initial stack (%d)", p->pid, err);
-		proc_exit(128 + SIGSEGV);
-	}
-	arch_user_enter(p->exec.entry, rsp);
-}
-
-/* Have the home load the staged image; on success the process has its layout. */
-static int exec_image(struct process *p)
-{
-	int n = msg_rpc(p->home, P2M_EXEC, &p->pid, sizeof(p->pid), &p->exec, sizeof(p->exec),
-			PROC_RPC_TIMEOUT);
-
-	if (n < 0)
-		return n;
-	if (n != sizeof(p->exec))
-		return -EPROTO;
-	p->brk = p->exec.brk;
-	return 0;
+	if (!t)
+		return -ENOMEM;
+	t->proc = p;
+	t->tid = p->pid;
+	arch_user_ctx_init(&t->user, p->mm->root);
+	err = uthread_start(t);
+	if (err)
+		kfree(t);
+	return err;
 }
 
 int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
 {
 	struct process *p;
-	uint64_t root;
 	uint32_t pid;
-	unsigned cpu;
 	int err;
 
 	(void)ctx, (void)len, (void)resp, (void)max;
@@ -245,77 +225,73 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	p = take_new(pid, peer);
 	if (!p)
 		return -ESRCH;
-	err = exec_image(p);
-	if (err)
-		goto out_fail;
-	root = vm_space_create();
-	err = -ENOMEM;
-	if (!root)
-		goto out_fail;
-	arch_user_ctx_init(&p->user, root);
-	spin_lock(&table_lock);
-	cpu = ncpus > 1 ? 1 + next_cpu++ % (ncpus - 1) : 0;	/* CPU 0 runs the network */
-	spin_unlock(&table_lock);
-	if (!thread_create("user", user_main, p, cpu))
-		goto out_destroy;
+	err = mm_exec(p->mm, &p->exec);
+	if (!err)
+		err = open_stdio(p);
+	if (!err)
+		err = start_thread(p);
+	if (err) {
+		pr_warn("pid %u: exec failed (%d)", pid, err);
+		if (p->files)
+			files_put(p->files);
+		mm_put(p->mm);
+		proc_free(p);
+		return err;
+	}
 	pr_info("pid %u exec: entry=%#lx brk=%#lx", p->pid, p->exec.entry, p->exec.brk);
 	return 0;
-out_destroy:
-	vm_space_destroy(root);
-out_fail:
-	pr_warn("pid %u: exec failed (%d)", pid, err);
-	msg_rpc(p->home, P2M_PROC_EXIT, &p->pid, sizeof(p->pid), NULL, 0, PROC_RPC_TIMEOUT);
-	remove_process(p);
-	free_process(p);
-	return err;
 }
 
-/* Tell the host and the home; the process's memory goes with it everywhere. */
-void proc_exit(int status)
+int proc_input(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
 {
-	struct process *p = proc_current();
-	struct p2h_exit e = { .pid = p->pid, .status = status };
-	struct thread *t = current();
+	struct h2p_input q;
+	struct tty *t = NULL;
+	struct process *p;
+	uint32_t taken;
 
-	irq_disable();
-	t->user = NULL;
-	arch_user_leave();
-	irq_enable();
-	excache_drop(p);
-	vm_space_destroy(p->user.root);
-	msg_rpc(p->home, P2M_PROC_EXIT, &p->pid, sizeof(p->pid), NULL, 0, PROC_RPC_TIMEOUT);
-	msg_rpc(p->host, P2H_EXIT, &e, sizeof(e), NULL, 0, PROC_RPC_TIMEOUT);
-	pr_info("pid %u exits with status %d", p->pid, status);
-	remove_process(p);
-	free_process(p);
-	thread_exit();
-}
-
-void proc_kill(int sig, const char *why, uint64_t addr)
-{
-	pr_warn("pid %u killed by signal %d: %s at %#lx", proc_current()->pid, sig, why, addr);
-	proc_exit(128 + sig);
+	(void)ctx;
+	memcpy(&q, req, sizeof(q));
+	if ((q.flags & ~H2P_INPUT_EOF) || max < sizeof(taken))
+		return -EINVAL;
+	spin_lock(&proc_lock);
+	p = proc_lookup(q.pid);
+	if (p && p->tty && tty_is(p->tty, peer, q.pid)) {
+		t = p->tty;
+		tty_get(t);
+	}
+	spin_unlock(&proc_lock);
+	if (!t)
+		return -ESRCH;
+	taken = (uint32_t)tty_input(t, (const uint8_t *)req + sizeof(q), len - sizeof(q),
+				    q.flags & H2P_INPUT_EOF);
+	tty_put(t);
+	memcpy(resp, &taken, sizeof(taken));
+	return sizeof(taken);
 }
 
 int proc_exstats(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
 {
 	struct p2x_exstats out;
-	struct process *p = NULL;
+	struct mm *mm = NULL;
+	struct process *p;
 	uint32_t pid;
 
 	(void)ctx, (void)peer, (void)len;
 	memcpy(&pid, req, sizeof(pid));
 	if (max < sizeof(out))
 		return -ENOSPC;
-	spin_lock(&table_lock);
-	if (pid)
-		p = lookup(pid);
-	if (pid && !p) {
-		spin_unlock(&table_lock);
-		return -ESRCH;
+	spin_lock(&proc_lock);
+	p = pid ? proc_lookup(pid) : NULL;
+	if (p && p->state == PROC_LIVE) {
+		mm = p->mm;
+		mm_get(mm);
 	}
-	excache_stats(p, &out);
-	spin_unlock(&table_lock);
+	spin_unlock(&proc_lock);
+	if (pid && !mm)
+		return -ESRCH;
+	excache_stats(mm, &out);
+	if (mm)
+		mm_put(mm);
 	memcpy(resp, &out, sizeof(out));
 	return sizeof(out);
 }

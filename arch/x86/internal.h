@@ -31,13 +31,14 @@ void gdt_init_cpu(unsigned id);
 void gdt_set_kernel_stack(unsigned id, uint64_t top);
 void user_init_cpu(void);
 void user_trap(struct trap_frame *f);
+void user_irq_return(struct trap_frame *f);
 void idt_init(void);
 void idt_load(void);
 void trap(struct trap_frame *f);
 
 void paging_init(void);
 void paging_init_cpu(void);
-bool vm_kernel_mapped(uintptr_t va);
+bool pgtable_kernel_mapped(uintptr_t va);
 void tlb_shootdown_ipi(void);
 
 void clock_init(void);

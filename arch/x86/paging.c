@@ -31,7 +31,7 @@ static struct spinlock shootdown_lock = SPINLOCK_INIT("shootdown");	/* one at a 
 static volatile uintptr_t shootdown_va;
 static volatile int shootdown_pending;
 
-uint64_t vm_kernel_root(void)
+uint64_t pgtable_kernel_root(void)
 {
 	return kernel_root;
 }
@@ -40,15 +40,15 @@ static uint64_t pte_bits(unsigned flags)
 {
 	uint64_t bits = PTE_P;
 
-	if (flags & VM_WRITE)
+	if (flags & PG_WRITE)
 		bits |= PTE_W;
-	if (flags & VM_USER)
+	if (flags & PG_USER)
 		bits |= PTE_U;
 	else
 		bits |= PTE_G;
-	if (!(flags & VM_EXEC))
+	if (!(flags & PG_EXEC))
 		bits |= PTE_NX;
-	if (flags & VM_NOCACHE)
+	if (flags & PG_NOCACHE)
 		bits |= PTE_PCD | PTE_PWT;
 	return bits;
 }
@@ -58,17 +58,17 @@ static unsigned vm_flags(uint64_t pte)
 	unsigned flags = 0;
 
 	if (pte & PTE_W)
-		flags |= VM_WRITE;
+		flags |= PG_WRITE;
 	if (pte & PTE_U)
-		flags |= VM_USER;
+		flags |= PG_USER;
 	if (!(pte & PTE_NX))
-		flags |= VM_EXEC;
+		flags |= PG_EXEC;
 	if (pte & PTE_PCD)
-		flags |= VM_NOCACHE;
+		flags |= PG_NOCACHE;
 	if (pte & PTE_A)
-		flags |= VM_ACCESSED;
+		flags |= PG_ACCESSED;
 	if (pte & PTE_D)
-		flags |= VM_DIRTY;
+		flags |= PG_DIRTY;
 	return flags;
 }
 
@@ -119,7 +119,7 @@ static int map_at(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags, int 
 	return err;
 }
 
-int vm_map(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags)
+int pgtable_map(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags)
 {
 	if ((va | pa) & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -137,9 +137,9 @@ static uint64_t *leaf(uint64_t root, uintptr_t va)
 
 /*
  * Remove va's mapping and shoot its translation down on every CPU. *flags gets the
- * entry's last state (VM_DIRTY: written since it was mapped), read as it is cleared.
+ * entry's last state (PG_DIRTY: written since it was mapped), read as it is cleared.
  */
-int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
+int pgtable_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
 {
 	uint64_t *e, old = 0;
 
@@ -160,7 +160,7 @@ int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
 	return 0;
 }
 
-int vm_protect(uint64_t root, uintptr_t va, unsigned flags)
+int pgtable_protect(uint64_t root, uintptr_t va, unsigned flags)
 {
 	uint64_t *e;
 
@@ -175,7 +175,7 @@ int vm_protect(uint64_t root, uintptr_t va, unsigned flags)
 	return 0;
 }
 
-int vm_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
+int pgtable_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
 {
 	bool large;
 	uint64_t *e, entry = 0, offset_mask = PAGE_SIZE - 1;
@@ -201,7 +201,7 @@ int vm_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags)
  * ptep_clear_flush_young on x86): a CPU still holding the translation may skip
  * setting the bit again until it refills, which only makes the sample lag.
  */
-bool vm_test_clear_accessed(uint64_t root, uintptr_t va)
+bool pgtable_test_clear_accessed(uint64_t root, uintptr_t va)
 {
 	uint64_t *e;
 	bool young = false;
@@ -215,7 +215,7 @@ bool vm_test_clear_accessed(uint64_t root, uintptr_t va)
 }
 
 /* A user address space: empty below the kernel half, which it shares with every other. */
-uint64_t vm_space_create(void)
+uint64_t pgtable_create(void)
 {
 	uint64_t *root = page_alloc(0);
 	const uint64_t *kernel = phys_to_virt(kernel_root);
@@ -237,7 +237,7 @@ static void free_tables(uint64_t *table, int level)
 }
 
 /* The space must not be loaded on any CPU. */
-void vm_space_destroy(uint64_t root)
+void pgtable_destroy(uint64_t root)
 {
 	uint64_t *top = phys_to_virt(root);
 
@@ -258,8 +258,8 @@ void *ioremap(uint64_t pa, size_t len)
 	mmio_next += (n + 1) * PAGE_SIZE;	/* leave an unmapped guard page */
 	spin_unlock(&mmio_lock);
 	for (size_t i = 0; i < n; i++)
-		if (vm_map(kernel_root, va + i * PAGE_SIZE, base + i * PAGE_SIZE,
-			   VM_WRITE | VM_NOCACHE))
+		if (pgtable_map(kernel_root, va + i * PAGE_SIZE, base + i * PAGE_SIZE,
+			   PG_WRITE | PG_NOCACHE))
 			panic("ioremap %#lx: out of memory for page tables", pa);
 	return (void *)(va + (pa - base));
 }
@@ -271,7 +271,7 @@ static void map_direct(uint64_t base, uint64_t len)
 
 	while (pa < end) {
 		bool big = !(pa & (LARGE_PAGE - 1)) && pa + LARGE_PAGE <= end;
-		int err = map_at(kernel_root, DIRECT_MAP + pa, pa, VM_WRITE, big ? 1 : 0);
+		int err = map_at(kernel_root, DIRECT_MAP + pa, pa, PG_WRITE, big ? 1 : 0);
 
 		if (err)
 			panic("direct map of %#lx failed (%d)", pa, err);
@@ -286,10 +286,10 @@ static void map_image(void)
 		unsigned flags = 0;
 
 		if (va < (uintptr_t)_etext)
-			flags = VM_EXEC;
+			flags = PG_EXEC;
 		else if (va >= (uintptr_t)_data)
-			flags = VM_WRITE;
-		if (vm_map(kernel_root, va, va - KERNEL_VMA, flags))
+			flags = PG_WRITE;
+		if (pgtable_map(kernel_root, va, va - KERNEL_VMA, flags))
 			panic("cannot map the kernel image at %#lx", va);
 	}
 }
@@ -348,7 +348,7 @@ void tlb_shootdown(uintptr_t va)
  * Is va mapped in the kernel tables? Takes no lock: the panic path uses it to
  * check an untrusted frame chain while another CPU may hold pt_lock forever.
  */
-bool vm_kernel_mapped(uintptr_t va)
+bool pgtable_kernel_mapped(uintptr_t va)
 {
 	const uint64_t *table = phys_to_virt(kernel_root);
 

@@ -63,7 +63,7 @@ static bool start_ap(unsigned id, uint32_t apic)
 		return false;
 	cpus[id].apic_id = apic;
 	p->boot_cr3 = (uint64_t)boot_pml4;	/* .boot.bss: linked at its physical address */
-	p->kernel_cr3 = vm_kernel_root();
+	p->kernel_cr3 = pgtable_kernel_root();
 	p->stack = (uint64_t)stack + THREAD_STACK_SIZE;
 	p->cpu = id;
 	apic_start_ap(apic, TRAMPOLINE_PHYS >> 12);

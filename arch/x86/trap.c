@@ -91,8 +91,8 @@ static void walk_frames(uintptr_t fp)
 	for (int n = 0; n < MAX_FRAMES && fp; n++) {
 		const uintptr_t *frame = (const uintptr_t *)fp;
 
-		if ((fp & 7) || fp < DIRECT_MAP || !vm_kernel_mapped(fp) ||
-		    !vm_kernel_mapped(fp + 8))
+		if ((fp & 7) || fp < DIRECT_MAP || !pgtable_kernel_mapped(fp) ||
+		    !pgtable_kernel_mapped(fp + 8))
 			break;
 		if (frame[1] == 0)
 			break;
@@ -176,4 +176,6 @@ void trap(struct trap_frame *f)
 		break;
 	}
 	sched_preempt_irq();
+	if ((f->cs & 3) && f->vector >= 32)
+		user_irq_return(f);
 }

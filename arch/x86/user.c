@@ -24,7 +24,9 @@
 #define CR4_OSXMMEXCPT	(1 << 10)
 /* Cleared on syscall entry: TF, IF, DF, IOPL, NT, AC (as Linux). */
 #define SYSCALL_FMASK	0x47700
-#define USER_RFLAGS	0x202
+#define RFLAGS_IF	0x200
+/* The flags user code may set (CF PF AF ZF SF TF DF OF AC and ID); IF is always on. */
+#define RFLAGS_USER	0x254dd5
 #define FPU_FCW_DEFAULT	0x37f
 #define FPU_MXCSR_DEFAULT 0x1f80
 
@@ -97,22 +99,58 @@ void arch_user_set_fs(uint64_t base)
 
 void arch_user_leave(void)
 {
-	write_cr3(vm_kernel_root());
+	write_cr3(pgtable_kernel_root());
 }
 
 /*
- * The first entry to user mode. Later entries from ring 3 land at the stack top
- * (TSS and kernel_rsp); this frame is only popped by iretq, so it lives right here.
+ * An entry to user mode that is not a return from one (a new program, thread or
+ * fork child). Entries from ring 3 land at the stack top (TSS and kernel_rsp); this
+ * frame is only popped by iretq, so it lives right here. The registers come from the
+ * monitor, which may have copied them from user code: only the flags user code may
+ * set are kept, and the segments are ring 3's.
  */
-void arch_user_enter(uint64_t rip, uint64_t rsp)
+void arch_user_enter(const struct user_regs *r)
 {
-	struct trap_frame f = {
-		.rip = rip, .cs = USER_CS, .rflags = USER_RFLAGS, .rsp = rsp, .ss = USER_DS,
-	};
+	struct trap_frame f;
 
+	memcpy(&f, r, sizeof(f));
+	f.cs = USER_CS;
+	f.ss = USER_DS;
+	f.rflags = (f.rflags & RFLAGS_USER) | RFLAGS_IF;
 	irq_disable();
 	load_user(current());
 	user_return(&f);
+}
+
+struct user_regs *arch_user_regs(void)
+{
+	uint64_t top = (uint64_t)current()->stack + THREAD_STACK_SIZE;
+
+	return (struct user_regs *)(top - sizeof(struct trap_frame));
+}
+
+void arch_user_fpu_copy(struct user_ctx *u)
+{
+	__asm__ volatile("fxsaveq %0" : "=m"(u->fpu));
+}
+
+/* MXCSR bits fxrstor accepts; a reserved one set would fault in the kernel. */
+#define MXCSR_VALID	0xffbf
+
+void arch_user_fpu_set(struct user_ctx *u, const void *fx)
+{
+	memcpy(u->fpu, fx, sizeof(u->fpu));
+	*(uint32_t *)&u->fpu[24] &= MXCSR_VALID;
+	__asm__ volatile("fxrstorq %0" : : "m"(u->fpu));
+}
+
+/* The monitor's last word before ring 3; it may not return (the thread exits). */
+static void ret_to_user(struct trap_frame *f)
+{
+	user_ops->ret_to_user((struct user_regs *)f);
+	f->cs = USER_CS;
+	f->ss = USER_DS;
+	f->rflags = (f->rflags & RFLAGS_USER) | RFLAGS_IF;
 }
 
 /* From entry.S with interrupts off: a syscall instruction's saved registers. */
@@ -120,6 +158,7 @@ void syscall_trap(struct trap_frame *f)
 {
 	irq_enable();
 	user_ops->syscall((struct user_regs *)f);
+	ret_to_user(f);
 	irq_disable();
 }
 
@@ -133,5 +172,14 @@ void user_trap(struct trap_frame *f)
 
 	irq_enable();
 	user_ops->exception((struct user_regs *)f, f->vector, f->error, addr);
+	ret_to_user(f);
+	irq_disable();
+}
+
+/* An interrupt taken in ring 3 is about to return there: a signal may be waiting. */
+void user_irq_return(struct trap_frame *f)
+{
+	irq_enable();
+	ret_to_user(f);
 	irq_disable();
 }

@@ -14,14 +14,14 @@
 #define MMIO_BASE	0xffffc00000000000UL
 #define KERNEL_VMA	0xffffffff80000000UL
 
-/* Mapping permissions for vm_map()/vm_protect(); a mapping is always readable. */
-#define VM_WRITE	0x1
-#define VM_EXEC		0x2
-#define VM_USER		0x4
-#define VM_NOCACHE	0x8
-/* Reported by vm_walk()/vm_unmap() only: the CPU read or wrote the page. */
-#define VM_ACCESSED	0x10
-#define VM_DIRTY	0x20
+/* Mapping permissions for pgtable_map()/pgtable_protect(); a mapping is always readable. */
+#define PG_WRITE	0x1
+#define PG_EXEC		0x2
+#define PG_USER		0x4
+#define PG_NOCACHE	0x8
+/* Reported by pgtable_walk()/pgtable_unmap() only: the CPU read or wrote the page. */
+#define PG_ACCESSED	0x10
+#define PG_DIRTY	0x20
 
 static inline void *phys_to_virt(uint64_t pa)
 {
@@ -36,17 +36,17 @@ static inline uint64_t virt_to_phys(const void *va)
 }
 
 /* The root of the kernel's page tables (physical address of its PML4). */
-uint64_t vm_kernel_root(void);
+uint64_t pgtable_kernel_root(void);
 
-int vm_map(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags);
-int vm_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
-int vm_protect(uint64_t root, uintptr_t va, unsigned flags);
-int vm_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
-bool vm_test_clear_accessed(uint64_t root, uintptr_t va);
+int pgtable_map(uint64_t root, uintptr_t va, uint64_t pa, unsigned flags);
+int pgtable_unmap(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
+int pgtable_protect(uint64_t root, uintptr_t va, unsigned flags);
+int pgtable_walk(uint64_t root, uintptr_t va, uint64_t *pa, unsigned *flags);
+bool pgtable_test_clear_accessed(uint64_t root, uintptr_t va);
 
 /* A user address space sharing the kernel half; 0 when out of memory. */
-uint64_t vm_space_create(void);
-void vm_space_destroy(uint64_t root);
+uint64_t pgtable_create(void);
+void pgtable_destroy(uint64_t root);
 
 /* Invalidate va's translation on every CPU; returns when all have done it. */
 void tlb_shootdown(uintptr_t va);

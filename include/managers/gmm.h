@@ -11,7 +11,7 @@
 
 #define GMM_MAX_NODES 64		/* mComponents one gmm tracks */
 #define GMM_NONE 0xff			/* "no node": a missing backup, a lost owner */
-#define GMM_PID_MAX 0x3fffff		/* pids are 1..GMM_PID_MAX (Linux's PID_MAX_LIMIT - 1) */
+#define GMM_MM_MAX 0x3fffff		/* mm ids are 1..GMM_MM_MAX: a pmon id (< 64) above a 16-bit sequence */
 #define GMM_VREGIONS_MAX (1u << 20)	/* bound on params.nvregions */
 #define GMM_RECORDS_MAX (1u << 24)	/* bound on params.max_records */
 
@@ -41,7 +41,7 @@ struct gmm_node {
 
 /* One placement: a process's home (idx GMM_IDX_HOME) or one vRegion's owner and backup. */
 struct gmm_rec {
-	uint64_t key;		/* pid << 32 | idx: the table is sorted by it */
+	uint64_t key;		/* mm << 32 | idx: the table is sorted by it */
 	uint8_t owner;		/* GMM_NONE once lost to gmm_node_down() */
 	uint8_t backup;		/* GMM_NONE: none */
 };
@@ -68,11 +68,12 @@ int gmm_report(struct gmm *g, uint8_t node, uint64_t free_pages, uint64_t now);
 int gmm_node_down(struct gmm *g, uint8_t node);
 bool gmm_eligible(const struct gmm *g, uint8_t node, uint64_t now);
 
-int gmm_place_process(struct gmm *g, uint32_t pid, uint64_t now, uint8_t *home);
-int gmm_place_vregion(struct gmm *g, uint32_t pid, uint32_t vregion, uint64_t now,
+int gmm_place_home(struct gmm *g, uint32_t mm, uint64_t now, uint8_t *home);
+int gmm_place_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint64_t now,
 		      uint8_t *owner, uint8_t *backup);
-int gmm_lookup(const struct gmm *g, uint32_t pid, uint32_t vregion,
+int gmm_lookup(const struct gmm *g, uint32_t mm, uint32_t vregion,
 	       uint8_t *owner, uint8_t *backup);
-int gmm_release(struct gmm *g, uint32_t pid);
+int gmm_release(struct gmm *g, uint32_t mm);
+int gmm_copy(struct gmm *g, uint32_t from, uint32_t to);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "linux-abi/linux.h"
 
 /*
  * The user address space is [VMA_MIN, VMA_MAX): Linux's default mmap_min_addr (64 KiB)
@@ -15,20 +16,6 @@
  */
 #define VMA_MIN 0x10000ULL
 #define VMA_MAX 0x7ffffffff000ULL
-
-/* Linux's values, so the syscall arguments pass through unchanged. */
-#define PROT_NONE 0x0
-#define PROT_READ 0x1
-#define PROT_WRITE 0x2
-#define PROT_EXEC 0x4
-
-#define MAP_SHARED 0x01
-#define MAP_PRIVATE 0x02
-#define MAP_FIXED 0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_FIXED_NOREPLACE 0x100000
-
-#define MREMAP_MAYMOVE 0x1
 
 /* vma->flags: what backs the range. Only anonymous private memory exists for now. */
 #define VMA_ANON 0x1
@@ -88,6 +75,11 @@ int vma_space_init(struct vma_space *s, const struct vma_alloc *alloc,
 		   uint64_t mmap_base, uint64_t brk_start);
 /* Free every vma. */
 void vma_space_fini(struct vma_space *s);
+/*
+ * Make dst, an empty space, a copy of src (a fork): its vmas, mmap_base and break. dst
+ * keeps its own allocator. -EINVAL if dst has vmas; -ENOMEM leaves dst empty.
+ */
+int vma_space_copy(struct vma_space *dst, const struct vma_space *src);
 
 /* The vma containing addr, or NULL. */
 struct vma *vma_find(const struct vma_space *s, uint64_t addr);

@@ -37,6 +37,8 @@ void vregion_map_fini(struct vregion_map *m);
 int vregion_map_get(const struct vregion_map *m, uint32_t r);
 /* Remember owner for r: -EINVAL if r >= VREGION_COUNT, -ENOMEM for a chunk. */
 int vregion_map_set(struct vregion_map *m, uint32_t r, uint8_t owner);
+/* Make dst, an empty map, know what src knows (a fork); -ENOMEM leaves dst empty. */
+int vregion_map_copy(struct vregion_map *dst, const struct vregion_map *src);
 /* The lowest known vRegion in [r, end), or -1 if there is none. */
 long vregion_map_next(const struct vregion_map *m, uint32_t r, uint32_t end);
 

@@ -45,6 +45,8 @@ void host_close(struct host_ep *h);
 int host_log_to_run_dir(struct host_ep *h, const char *run_dir);
 /* Run the event loop until *done or timeout_ns passes (-ETIMEDOUT). */
 int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns);
+/* The same, also returning 1 as soon as fd (if >= 0) is readable or closed. */
+int host_wait_fd(struct host_ep *h, volatile int *done, int fd, uint64_t timeout_ns);
 /*
  * Serve ops (indexed by opcode; ANY_ECHO built in) with ctx as the handlers' first
  * argument. Handlers run inside host_wait, one at a time, on the tool's thread.

@@ -120,23 +120,28 @@ enum net_opcode {
 	ANY_PROBE,		/* struct probe_req -> struct probe_resp (net/probe.h) */
 	M2G_MEM_REPORT,		/* struct m2g_mem_report -> nothing: an mmon's memory */
 	X2G_PLACE,		/* struct x2g_place -> struct g2x_place: GMM placement */
-	X2G_RELEASE,		/* u32 pid -> nothing: forget the process's placements */
+	X2G_RELEASE,		/* u32 mm -> nothing: forget the address space's placements */
 	H2P_SPAWN,		/* struct h2p_spawn + strings -> struct p2h_spawn */
 	H2M_IMAGE,		/* struct h2m_image + bytes -> nothing: stage the ELF */
 	H2P_START,		/* u32 pid -> nothing: exec the staged image and run it */
 	P2H_OUTPUT,		/* struct p2h_output + bytes -> nothing: stdout/stderr */
 	P2H_EXIT,		/* struct p2h_exit -> nothing: the process is gone */
-	P2M_PROC_NEW,		/* struct p2m_proc_new -> nothing: home, make a space */
-	P2M_EXEC,		/* u32 pid -> struct m2p_exec: load the staged image */
-	P2M_PROC_EXIT,		/* u32 pid -> nothing: home, free the space everywhere */
+	P2M_MM_NEW,		/* struct p2m_mm_new -> nothing: home, make an address space */
+	P2M_EXEC,		/* u32 mm -> struct m2p_exec: load the staged image */
+	P2M_MM_EXIT,		/* u32 mm -> nothing: home, free the address space everywhere */
 	P2M_FETCH,		/* struct p2m_fetch -> struct m2p_fetch + one page */
 	P2M_WRITEBACK,		/* struct p2m_writeback + one page -> nothing */
 	P2M_VM,			/* struct p2m_vm -> struct m2p_vm: mmap, munmap, brk, ... */
 	M2M_VMA_SYNC,		/* struct m2m_vma_sync + wire_vma[] -> nothing: home to owner */
 	M2M_PAGE_PUT,		/* struct m2m_page + one page -> nothing: exec's image pages */
-	M2M_PROC_FREE,		/* u32 pid -> nothing: drop the process's vmas and pages */
+	M2M_MM_FREE,		/* u32 mm -> nothing: drop the address space's vmas and pages */
 	X2M_MEMSTATS,		/* nothing -> struct m2x_memstats */
 	X2P_EXSTATS,		/* u32 pid (0: the node) -> struct p2x_exstats */
+	P2M_MM_FORK,		/* struct p2m_mm_fork -> nothing: home, copy an address space */
+	M2M_MM_COPY,		/* struct m2m_mm_copy -> u32 pages copied: home to owner */
+	M2G_MM_COPY,		/* struct m2g_mm_copy -> nothing: give child the same placements */
+	H2P_INPUT,		/* struct h2p_input + bytes -> u32 bytes taken: the terminal's input */
+	H2P_SIGNAL,		/* struct h2p_signal -> nothing: a signal from the terminal */
 	NET_OPCODE_MAX
 };
 
@@ -144,6 +149,8 @@ enum net_opcode {
  * Memory. A process's address space is cut into vRegions of 1 << NET_VREGION_SHIFT
  * bytes; GMM gives each one an owner mComponent, which keeps its pages and a mirror of
  * the vmas inside it. The home mComponent keeps the whole vma tree and decides layout.
+ * An address space is named by its mm id, unique in the cluster; the threads of a
+ * process share one, and a forked child gets a new one. pids are for hosts only.
  */
 #define NET_PAGE_SIZE 4096
 #define NET_VREGION_SHIFT 30
@@ -165,14 +172,15 @@ _Static_assert(sizeof(struct h2p_spawn) == 24, "spawn request");
 
 struct p2h_spawn {
 	uint32_t pid;
+	uint32_t mm;		/* its address space: H2M_IMAGE names it */
 	uint8_t home;		/* the mComponent to send H2M_IMAGE to */
-	uint8_t rsvd[3];
+	uint8_t rsvd[7];
 } __attribute__((packed));
-_Static_assert(sizeof(struct p2h_spawn) == 8, "spawn response");
+_Static_assert(sizeof(struct p2h_spawn) == 16, "spawn response");
 
 /* H2M_IMAGE: len bytes of the image at offset; only the spawning host may send them. */
 struct h2m_image {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t offset;
 } __attribute__((packed));
 _Static_assert(sizeof(struct h2m_image) == 8, "image chunk");
@@ -183,6 +191,28 @@ struct p2h_output {
 } __attribute__((packed));
 _Static_assert(sizeof(struct p2h_output) == 8, "output");
 
+/*
+ * H2P_INPUT: bytes typed at the terminal of the process pid the host spawned (and
+ * of every process that shares that terminal). The answer, a u32, is how many the
+ * pmon took: it buffers at most NET_INPUT_MAX, and the host sends the rest later.
+ * EOF (with no bytes): the host's input ended; reads see end of file once drained.
+ */
+#define NET_INPUT_MAX 4096
+#define H2P_INPUT_EOF 0x1
+
+struct h2p_input {
+	uint32_t pid;
+	uint32_t flags;		/* H2P_INPUT_* */
+} __attribute__((packed));
+_Static_assert(sizeof(struct h2p_input) == 8, "input");
+
+/* H2P_SIGNAL: the terminal's user asked for sig (Ctrl-C: SIGINT) for its foreground. */
+struct h2p_signal {
+	uint32_t pid;
+	uint32_t sig;
+} __attribute__((packed));
+_Static_assert(sizeof(struct h2p_signal) == 8, "terminal signal");
+
 /* P2H_EXIT: status as wait(2) would show it in a shell: code, or 128 + signal. */
 struct p2h_exit {
 	uint32_t pid;
@@ -190,15 +220,47 @@ struct p2h_exit {
 } __attribute__((packed));
 _Static_assert(sizeof(struct p2h_exit) == 8, "exit");
 
-/* P2M_PROC_NEW: the caller (a pmon) runs pid; host may stage image_len bytes. */
-struct p2m_proc_new {
-	uint32_t pid;
+/*
+ * P2M_MM_NEW: the caller (a pmon) runs mm. image_of 0: host may stage image_len
+ * bytes. Otherwise mm's image is the one address space image_of (of the same pmon,
+ * with this home) was loaded from: an execve of /proc/self/exe; image_len is 0.
+ */
+struct p2m_mm_new {
+	uint32_t mm;
 	uint32_t vnode;
 	uint32_t image_len;
 	uint8_t host;		/* node id allowed to send H2M_IMAGE */
 	uint8_t rsvd[3];
+	uint32_t image_of;
+	uint32_t rsvd2;
 } __attribute__((packed));
-_Static_assert(sizeof(struct p2m_proc_new) == 16, "proc new");
+_Static_assert(sizeof(struct p2m_mm_new) == 24, "mm new");
+
+/*
+ * P2M_MM_FORK, to parent's home, from the pmon running it (which wrote back its dirty
+ * lines first): child, a new id, becomes a copy of parent with the same home, vnode,
+ * host, pmon, image, vmas, break and page contents, its vRegions owned by the same
+ * mmons (M2G_MM_COPY to gmon, then M2M_MM_COPY to each owner other than the home).
+ */
+struct p2m_mm_fork {
+	uint32_t parent;
+	uint32_t child;
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2m_mm_fork) == 8, "mm fork");
+
+/* M2M_MM_COPY: home to an owner: make child's mirror a copy of parent's, pages too. */
+struct m2m_mm_copy {
+	uint32_t parent;
+	uint32_t child;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2m_mm_copy) == 8, "mm copy");
+
+/* M2G_MM_COPY: child's home and vRegions are placed where parent's are. */
+struct m2g_mm_copy {
+	uint32_t parent;
+	uint32_t child;
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2g_mm_copy) == 8, "mm placement copy");
 
 /* P2M_EXEC's answer: what pmon needs to build the initial stack. */
 struct m2p_exec {
@@ -215,7 +277,7 @@ _Static_assert(sizeof(struct m2p_exec) == 40, "exec response");
 #define FETCH_WRITE 0x1		/* p2m_fetch.flags: the access was a write */
 
 struct p2m_fetch {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t flags;		/* FETCH_* */
 	uint64_t va;		/* page-aligned */
 } __attribute__((packed));
@@ -235,7 +297,7 @@ struct m2p_fetch {
 _Static_assert(sizeof(struct m2p_fetch) == 8, "fetch response");
 
 struct p2m_writeback {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t rsvd;
 	uint64_t va;		/* page-aligned; the page follows */
 } __attribute__((packed));
@@ -249,7 +311,7 @@ enum p2m_vm_op { VM_MMAP = 1, VM_MUNMAP, VM_MPROTECT, VM_BRK, VM_MREMAP, VM_DONT
  * BRK: addr. MREMAP: addr, len (old), new_len, flags.
  */
 struct p2m_vm {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t op;		/* enum p2m_vm_op */
 	uint64_t addr;
 	uint64_t len;
@@ -276,13 +338,13 @@ _Static_assert(sizeof(struct wire_vma) == 24, "wire vma");
 #define NET_SYNC_VMAS 256	/* wire_vma entries in one M2M_VMA_SYNC */
 
 /*
- * M2M_VMA_SYNC: inside [start, end), which lies in vRegions the receiver owns, pid's
+ * M2M_VMA_SYNC: inside [start, end), which lies in vRegions the receiver owns, mm's
  * vmas are exactly the nvmas that follow (clipped to the range); pages outside them go.
  */
 struct m2m_vma_sync {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t vnode;
-	uint8_t pmon;		/* the node that runs pid: the only one it serves */
+	uint8_t pmon;		/* the node that runs mm: the only one it serves */
 	uint8_t rsvd[3];
 	uint32_t nvmas;
 	uint64_t start, end;
@@ -290,7 +352,7 @@ struct m2m_vma_sync {
 _Static_assert(sizeof(struct m2m_vma_sync) == 32, "vma sync");
 
 struct m2m_page {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t rsvd;
 	uint64_t va;		/* page-aligned; the page follows */
 } __attribute__((packed));
@@ -313,7 +375,7 @@ _Static_assert(sizeof(struct m2x_memstats) == 64 + 16 * MEMSTATS_VNODES, "memsta
 
 #define EXCACHE_HIST 16		/* miss latency buckets: [2^i, 2^(i+1)) microseconds */
 
-/* X2P_EXSTATS: ExCache counters of one process, or of the node (pid 0). */
+/* X2P_EXSTATS: ExCache counters of one process's address space, or of the node (pid 0). */
 struct p2x_exstats {
 	uint64_t hits;		/* sampled: accessed bits found set on resident lines */
 	uint64_t misses, evictions, writebacks;
@@ -334,9 +396,9 @@ _Static_assert(sizeof(struct m2g_mem_report) == 16, "mem report");
 
 #define X2G_PLACE_HOME 0xffffffffu	/* x2g_place.vregion: the process's home */
 
-/* X2G_PLACE: which mComponent is pid's home, or owns (and backs up) one vRegion. */
+/* X2G_PLACE: which mComponent is mm's home, or owns (and backs up) one vRegion. */
 struct x2g_place {
-	uint32_t pid;
+	uint32_t mm;
 	uint32_t vregion;	/* index, or X2G_PLACE_HOME */
 } __attribute__((packed));
 _Static_assert(sizeof(struct x2g_place) == 8, "place request");

@@ -1,6 +1,6 @@
 /*
  * The ExCache: the only local DRAM user pages live in on a pComponent. A
- * set-associative cache of 4 KiB lines, mapped into processes with ordinary page
+ * set-associative cache of 4 KiB lines, mapped into address spaces with ordinary page
  * tables, so a hit costs nothing; a miss is a page fault that fetches the page from
  * the vRegion's owner mComponent. pcomponent/excache.c is the cache; the victim
  * policies (excache_fifo.c, excache_clock.c) are portable and tested on the host.
@@ -13,20 +13,20 @@
 #include <stdint.h>
 #include "net/wire.h"
 
-struct process;
+struct mm;
 struct node_config;
 struct p2x_exstats;
 
 enum line_state {
 	LINE_FREE,		/* holds nothing */
 	LINE_BUSY,		/* being evicted and/or filled by one thread */
-	LINE_VALID,		/* holds (proc, va), mapped into proc */
+	LINE_VALID,		/* holds (mm, va), mapped into mm */
 };
 
 /* One line. Guarded by the cache lock; the frame behind it by the line's state. */
 struct excache_line {
 	uint64_t va;			/* page-aligned user address */
-	struct process *proc;		/* whose page it holds (VALID, BUSY) */
+	struct mm *mm;			/* whose page it holds (VALID, BUSY) */
 	uint64_t seq;			/* fill order, for FIFO */
 	uint32_t prot;			/* PROT_* the owner granted */
 	uint8_t owner;			/* the mComponent the page came from, and goes back to */
@@ -44,7 +44,7 @@ typedef int (*excache_victim_fn)(struct excache_line *set, unsigned ways, unsign
 int excache_fifo_victim(struct excache_line *set, unsigned ways, unsigned *hand);
 int excache_clock_victim(struct excache_line *set, unsigned ways, unsigned *hand);
 
-/* Process-visible counters, per process and for the node. */
+/* Counters, per address space and for the node. */
 struct excache_counters {
 	uint64_t hits, misses, evictions, writebacks, miss_ns_total;
 	uint64_t hist[EXCACHE_HIST];	/* miss latency: [2^i, 2^(i+1)) microseconds */
@@ -53,19 +53,19 @@ struct excache_counters {
 /* Carve the cache out of local memory as the node's config says. */
 int excache_init(const struct node_config *cfg);
 /*
- * Make (p, va) resident, and writable if write: fetch it from its owner, evicting a
+ * Make (mm, va) resident, and writable if write: fetch it from its owner, evicting a
  * victim of its set. 0, or the owner's error (-EFAULT: no mapping, -EACCES: not
  * allowed, -ENOMEM: no memory there) or a transport one.
  */
-int excache_fault(struct process *p, uint64_t va, bool write);
-/* Copy to or from p's memory through the cache, faulting pages in; 0 or -EFAULT. */
-int excache_copy_in(struct process *p, void *dst, uint64_t uva, size_t n);
-int excache_copy_out(struct process *p, uint64_t uva, const void *src, size_t n);
-/* Evict p's lines in [start, end); write dirty ones back first when writeback is set. */
-void excache_flush(struct process *p, uint64_t start, uint64_t end, bool writeback);
-/* Forget every line of p (it is exiting); waits for evictions of its lines in flight. */
-void excache_drop(struct process *p);
-/* Counters of p, or of the node (p NULL), with the geometry. */
-void excache_stats(struct process *p, struct p2x_exstats *out);
+int excache_fault(struct mm *mm, uint64_t va, bool write);
+/* Copy to or from mm's memory through the cache, faulting pages in; 0 or -EFAULT. */
+int excache_copy_in(struct mm *mm, void *dst, uint64_t uva, size_t n);
+int excache_copy_out(struct mm *mm, uint64_t uva, const void *src, size_t n);
+/* Evict mm's lines in [start, end); write dirty ones back first when writeback is set. */
+void excache_flush(struct mm *mm, uint64_t start, uint64_t end, bool writeback);
+/* Forget every line of mm (nobody uses it); waits for evictions of its lines in flight. */
+void excache_drop(struct mm *mm);
+/* Counters of mm, or of the node (mm NULL), with the geometry. */
+void excache_stats(struct mm *mm, struct p2x_exstats *out);
 
 #endif

@@ -1,78 +1,146 @@
 /*
- * Processes on a pComponent: each is one user thread in its own address space,
- * whose memory lives on mComponents (the home keeps its layout, vRegion owners its
- * pages) and is cached locally by the ExCache. pcomponent/process.c keeps the table
- * and answers the host's spawn/start; linux-abi/ implements its system calls.
+ * Threads and processes on a pComponent, as Linux and xv6 split them: a user thread
+ * (registers, FPU, TLS, signal mask) runs on one of the pmon's CPUs; a process
+ * (pid, parent, exit status, descriptors, signal handlers) owns its threads and an
+ * address space (struct mm, pcomponent/mm.h). pcomponent/process.c keeps the table,
+ * serves the host's spawn and start, fork, exit and wait; uthread.c runs threads.
  */
 #ifndef PCOMPONENT_PROCESS_H
 #define PCOMPONENT_PROCESS_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/time.h"
+#include "kernel/sched.h"
+#include "lib/list.h"
 #include "kernel/user.h"
+#include "linux-abi/linux.h"
 #include "net/wire.h"
-#include "pcomponent/excache.h"
+#include "pcomponent/mm.h"
 
 #define PROC_MAX 64			/* processes one pmon runs at once */
-#define PROC_OWNER_SLOTS 16		/* vRegion owners a process remembers */
-#define PROC_RPC_TIMEOUT (10 * NSEC_PER_SEC)
-#define PROC_IO_SIZE (sizeof(struct p2m_writeback) + NET_PAGE_SIZE)
+#define PROC_VNODE_MAX 48		/* of them, processes of one vNode: fork gets -EAGAIN */
+#define PROC_RPC_TIMEOUT MM_RPC_TIMEOUT
 
-enum proc_state { PROC_NEW, PROC_STARTED };	/* spawned; H2P_START taken */
+struct files;
+struct tty;
 
-/* A remembered answer of GMM: vRegion -> owner mComponent. */
-struct owner_slot {
-	uint32_t vregion;
-	uint8_t owner;
-	bool used;
+/* One user thread; its kernel thread's ->user points at .user. */
+struct uthread {
+	struct user_ctx user;		/* own thread: FPU, FS base, page-table root */
+	struct thread *thread;		/* fixed: the kernel thread running it */
+	struct process *proc;		/* fixed */
+	uint32_t tid;			/* fixed */
+	uint64_t sigmask;		/* table lock: blocked signals (bit n - 1: signal n) */
+	uint64_t pending;		/* table lock: signals sent to this thread */
+	uint64_t saved_mask;		/* own thread: sigsuspend's mask to restore */
+	bool restore_mask;		/* own thread: saved_mask is set */
+	uint64_t altstack, altstack_size;	/* own thread: sigaltstack, 0 if none */
+	struct list_head link;		/* table lock: on proc->threads */
+	struct user_regs start;		/* own thread: the registers it first enters with */
 };
 
-/*
- * One process. Immutable after start unless noted; its own thread is the only one
- * that touches user, owners, brk and io; counters are guarded by the cache lock.
- */
+enum proc_state {
+	PROC_NEW,		/* spawned by the host, not started */
+	PROC_FORKING,		/* being made by fork: nobody else's to touch */
+	PROC_LIVE,		/* running */
+	PROC_ZOMBIE,		/* exited; its parent has not waited for it yet */
+};
+
+/* A process. The table lock guards the fields so marked. */
 struct process {
-	uint32_t pid;
-	uint32_t vnode;
-	uint8_t host;			/* the client: it gets output and the exit status */
-	uint8_t home;			/* home mComponent: layout, exec, exit */
-	enum proc_state state;		/* guarded by the table lock */
-	int evicting;			/* lines of ours other threads are evicting (cache lock) */
-	struct user_ctx user;
-	int64_t realtime_offset;	/* CLOCK_REALTIME - clock_ns() */
-	char *strings;			/* argv then envp, until the stack is built */
+	uint32_t pid;			/* fixed */
+	uint32_t vnode;			/* fixed */
+	uint8_t host;			/* fixed: the client whose terminal it uses */
+	uint32_t ppid;			/* table lock: 0 if the host started it, or orphaned */
+	uint32_t pgid, sid;		/* table lock */
+	enum proc_state state;		/* table lock */
+	int wstatus;			/* table lock: the wait status, once a zombie */
+	int nthreads;			/* table lock: live threads */
+	bool exiting;			/* table lock: its threads must stop */
+	int exit_wstatus;		/* table lock: what exiting threads report */
+	uint64_t pending;		/* table lock: signals sent to the process */
+	struct linux_sigaction actions[NSIG];	/* table lock; [n - 1]: signal n */
+	struct list_head threads;	/* table lock: its live uthreads */
+	struct wait_queue child_wq;	/* its wait4 sleeps here; a child's exit wakes it */
+	struct mm *mm;			/* its threads': replaced by execve */
+	struct files *files;		/* its threads': the descriptor table */
+	struct tty *tty;		/* fixed: its controlling terminal (the host's) */
+	struct m2p_exec exec;		/* what the home's exec answered */
+	int64_t realtime_offset;	/* fixed: CLOCK_REALTIME - clock_ns() */
+	char *strings;			/* until started: argv then envp */
 	uint32_t strings_len;
 	uint16_t argc, envc;
-	struct m2p_exec exec;		/* what the home's exec answered */
-	uint64_t brk;			/* the break as the home last answered */
-	struct owner_slot owners[PROC_OWNER_SLOTS];
-	uint8_t *io;			/* PROC_IO_SIZE: a page on the wire, with its header */
-	struct excache_counters stats;
 };
 
 /* The RPCs the host calls on a pmon. */
 int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
+int proc_input(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 int proc_exstats(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 
 int proc_init(const struct node_config *cfg);
 /* User traps on this monitor (pcomponent/fault.c). */
 extern const struct user_ops pmon_user_ops;
-/* The process the current thread runs. */
-struct process *proc_current(void);
-/* The owner mComponent of va's vRegion (asking GMM once); node id or -errno. */
-int proc_owner(struct process *p, uint64_t va);
-/* End the current process with a shell-style status (code, or 128 + signal). */
-void proc_exit(int status) __attribute__((noreturn));
+
+/* uthread.c: the user thread running on this CPU. */
+struct uthread *uthread_current(void);
+/* Must the current thread stop sleeping: a signal to take, or its process exiting? */
+bool uthread_interrupted(void);
+
+/*
+ * Sleep until cond holds (0), or until a signal or the process's exit interrupts the
+ * sleep (-EINTR). A sender of signals wakes the thread, which re-checks both.
+ */
+#define uthread_wait_event(wq, cond)					\
+	({								\
+		struct waiter __w = { .thread = current() };		\
+		int __ret = 0;						\
+		list_init(&__w.link);					\
+		for (;;) {						\
+			prepare_to_wait((wq), &__w);			\
+			if (cond)					\
+				break;					\
+			if (uthread_interrupted()) {			\
+				__ret = -EINTR;				\
+				break;					\
+			}						\
+			schedule();					\
+		}							\
+		finish_wait((wq), &__w);				\
+		__ret;							\
+	})
+/* Start a thread of p on a CPU of the pmon's choice, entering with t->start. */
+int uthread_start(struct uthread *t);
+/* Leave user mode for good: the thread is gone, and so is p if it was the last. */
+void uthread_exit(int wstatus) __attribute__((noreturn));
+/* pmon_user_ops.ret_to_user: stop a thread whose process exits, deliver signals. */
+void uthread_ret_to_user(struct user_regs *r);
+
+/*
+ * fork: a copy of the current process (its memory through its home, its
+ * descriptors, handlers, mask) whose one thread enters with regs; the child's pid.
+ * With child_tid set, the child's copy of that int holds its pid (CLONE_CHILD_SETTID).
+ */
+long proc_fork(struct uthread *t, const struct user_regs *regs, uint64_t child_tid);
+/*
+ * execve's switch: t's process now runs in mm (t's registers and FPU start afresh),
+ * close-on-exec descriptors close, handlers reset. The old mm, for the caller to put
+ * (t no longer runs on it).
+ */
+struct mm *proc_exec(struct uthread *t, struct mm *mm);
+/* wait4: a child's pid and wait status, 0 with WNOHANG, or -ECHILD / -EINTR. */
+long proc_wait(struct process *p, int32_t pid, int options, int *wstatus);
+/* End every thread of the current process with wstatus (exit_group, a fatal signal). */
+void proc_exit(int wstatus) __attribute__((noreturn));
 /* Kill the current process with a signal, logging why. */
 void proc_kill(int sig, const char *why, uint64_t addr) __attribute__((noreturn));
-
-/* Linux's numbers for the signals a process can die of (status 128 + the number). */
-#define SIGILL 4
-#define SIGTRAP 5
-#define SIGBUS 7
-#define SIGFPE 8
-#define SIGSEGV 11
+/* The parent's pid as getppid() answers it. */
+uint32_t proc_ppid(struct process *p);
+/* pgrp.c: process groups and sessions, with Linux's rules and errors. */
+long proc_getpgid(struct process *p, uint32_t pid, bool session);
+long proc_setpgid(struct process *p, uint32_t pid, uint32_t pgid);
+long proc_setsid(struct process *p);
+int proc_tty_signal(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		    size_t max);
 
 #endif

@@ -282,13 +282,14 @@ static void drain(struct host_ep *h)
 		net_input(&h->ep, frame, (size_t)n);
 }
 
-int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns)
+int host_wait_fd(struct host_ep *h, volatile int *done, int fd, uint64_t timeout_ns)
 {
 	uint64_t deadline = host_now() + timeout_ns;
 
 	while (!*done) {
 		uint64_t now = host_now(), next = net_poll(&h->ep), until = deadline;
-		struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+		struct pollfd pfd[2] = { { .fd = h->fd, .events = POLLIN },
+					 { .fd = fd, .events = POLLIN } };
 		struct timespec ts;
 
 		if (*done)
@@ -300,10 +301,17 @@ int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns)
 		until = until > now ? until - now : 0;
 		ts.tv_sec = (time_t)(until / 1000000000ULL);
 		ts.tv_nsec = (long)(until % 1000000000ULL);
-		if (ppoll(&pfd, 1, &ts, NULL) > 0)
+		if (ppoll(pfd, fd >= 0 ? 2 : 1, &ts, NULL) > 0 && (pfd[0].revents & POLLIN))
 			drain(h);
+		if (fd >= 0 && pfd[1].revents)
+			return 1;
 	}
 	return 0;
+}
+
+int host_wait(struct host_ep *h, volatile int *done, uint64_t timeout_ns)
+{
+	return host_wait_fd(h, done, -1, timeout_ns);
 }
 
 int host_flush(struct host_ep *h, uint64_t timeout_ns)

@@ -49,17 +49,17 @@ static int parse_u64(const char *s, uint64_t *v)
 	return 0;
 }
 
-static int parse_pid(const char *s, uint32_t *pid)
+static int parse_id(const char *s, uint32_t *id)
 {
 	uint64_t v;
 
 	if (parse_u64(s, &v))
 		return -EINVAL;
 	if (v > UINT32_MAX) {
-		fprintf(stderr, "tessera-net: pid %s out of range\n", s);
+		fprintf(stderr, "tessera-net: id %s out of range\n", s);
 		return -EINVAL;
 	}
-	*pid = (uint32_t)v;
+	*id = (uint32_t)v;
 	return 0;
 }
 
@@ -80,7 +80,7 @@ int tool_exstats(struct host_ep *h, int pmon, const char *pid)
 	struct p2x_exstats s;
 	uint32_t p;
 
-	if (parse_pid(pid, &p) ||
+	if (parse_id(pid, &p) ||
 	    stats_call(h, pmon, X2P_EXSTATS, &p, sizeof(p), &s, sizeof(s), "exstats"))
 		return 1;
 	printf("hits=%llu\nmisses=%llu\nevictions=%llu\nwritebacks=%llu\n",
@@ -125,7 +125,7 @@ static void print_prot(uint32_t prot)
 }
 
 /* The answer is printed either way (a test reads it); 1 only for a bad command line. */
-int tool_fetch(struct host_ep *h, int mmon, const char *pid, const char *va, bool write)
+int tool_fetch(struct host_ep *h, int mmon, const char *mm, const char *va, bool write)
 {
 	uint8_t resp[sizeof(struct m2p_fetch) + NET_PAGE_SIZE];
 	struct p2m_fetch q = { .flags = write ? FETCH_WRITE : 0 };
@@ -134,9 +134,9 @@ int tool_fetch(struct host_ep *h, int mmon, const char *pid, const char *va, boo
 	uint64_t addr;
 	int ret;
 
-	if (parse_pid(pid, &p) || parse_u64(va, &addr))
+	if (parse_id(mm, &p) || parse_u64(va, &addr))
 		return 1;
-	q.pid = p;
+	q.mm = p;
 	q.va = addr;
 	ret = host_rpc(h, (uint8_t)mmon, P2M_FETCH, &q, sizeof(q), resp, sizeof(resp), TIMEOUT);
 	if (ret >= 0 && ret < (int)sizeof(r))

@@ -3,10 +3,13 @@
  * the pmon for a process (H2P_SPAWN), stages the image on the process's home
  * mComponent (H2M_IMAGE), starts it (H2P_START), then serves the P2H_OUTPUT and
  * P2H_EXIT requests the pmon sends back and exits with the program's status.
+ * Meanwhile our stdin goes to the program (H2P_INPUT, as much as the pmon takes),
+ * and a SIGINT we get (Ctrl-C) goes to it as H2P_SIGNAL.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,12 @@
 #define PING_TIMEOUT (30 * SEC)
 #define FLUSH_TIMEOUT SEC	/* for our last answers to be acknowledged */
 #define RUN_TIMEOUT_MS 600000
+#define INPUT_RETRY (20 * 1000000ULL)	/* the pmon's input buffer was full */
+#define INPUT_TIMEOUT (10 * SEC)
+
+/* Set by the P2H_EXIT handler and by SIGINT: the wait loop has something to do. */
+static volatile int wake;
+static volatile sig_atomic_t interrupted;
 
 /* The tool's own exit codes; the program's are 0..255 (128 + signal if killed). */
 enum { EXIT_USAGE = 2, EXIT_TIMEOUT = 124, EXIT_CLUSTER = 125, EXIT_NOEXEC = 126 };
@@ -33,8 +42,15 @@ struct job {
 	struct host_ep *h;
 	uint8_t pmon;
 	uint32_t pid;
+	uint32_t mm;			/* its address space, named in H2M_IMAGE */
 	volatile int exited;
 	int status;
+	int in_fd;			/* our stdin until its end is delivered, then -1 */
+	uint8_t in_buf[sizeof(struct h2p_input) + NET_INPUT_MAX];
+	size_t in_len, in_off;		/* bytes read from in_fd, bytes the pmon took */
+	int in_eof;			/* in_fd ended: say so once in_buf is taken */
+	int in_busy;			/* an H2P_INPUT is in flight */
+	uint64_t in_retry;		/* when to offer the rest again */
 	uint8_t *image;
 	size_t image_len;
 	uint8_t spawn[sizeof(struct h2p_spawn) + NET_SPAWN_STRINGS];
@@ -153,6 +169,7 @@ static int handle_exit(void *ctx, uint8_t peer, const void *req, size_t len, voi
 		return -EPERM;
 	j->status = e.status;
 	j->exited = 1;
+	wake = 1;
 	return 0;
 }
 
@@ -178,6 +195,7 @@ static int spawn(struct job *j, uint8_t *home)
 	if (ret < 0)
 		return ret;
 	j->pid = r.pid;
+	j->mm = r.mm;
 	*home = r.home;
 	return 0;
 }
@@ -189,7 +207,7 @@ static int upload(struct job *j, uint8_t home)
 	int ret = req ? 0 : -ENOMEM;
 
 	for (size_t off = 0; !ret && off < j->image_len; off += NET_IMAGE_CHUNK) {
-		struct h2m_image c = { .pid = j->pid, .offset = (uint32_t)off };
+		struct h2m_image c = { .mm = j->mm, .offset = (uint32_t)off };
 		size_t n = j->image_len - off < NET_IMAGE_CHUNK ? j->image_len - off
 								: NET_IMAGE_CHUNK;
 
@@ -229,12 +247,103 @@ static void ping(struct job *j)
 		j->pinging = 1;
 }
 
-/* Serve the program's output until it exits; 0, or the tool's exit code. */
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+	wake = 1;
+}
+
+static void input_done(void *arg, int status, const void *resp, size_t len)
+{
+	struct job *j = arg;
+	uint32_t taken = 0;
+
+	j->in_busy = 0;
+	if (status >= 0 && len == sizeof(taken))
+		memcpy(&taken, resp, sizeof(taken));
+	if (status < 0) {		/* the program is gone, or the pmon: stop feeding it */
+		j->in_fd = -1;
+		return;
+	}
+	j->in_off += taken < j->in_len - j->in_off ? taken : j->in_len - j->in_off;
+	if (j->in_off == j->in_len && j->in_eof)
+		j->in_fd = -1;
+	else if (j->in_off < j->in_len)
+		j->in_retry = host_now() + INPUT_RETRY;
+}
+
+/* Offer the pmon what it has not taken yet (or our end of input). */
+static void input_send(struct job *j)
+{
+	struct h2p_input q = { .pid = j->pid };
+	size_t n = j->in_len - j->in_off;
+
+	if (j->in_busy || j->in_fd < 0 || (!n && !j->in_eof) || host_now() < j->in_retry)
+		return;
+	q.flags = j->in_eof && !n ? H2P_INPUT_EOF : 0;
+	memcpy(j->in_buf, &q, sizeof(q));
+	memmove(j->in_buf + sizeof(q), j->in_buf + sizeof(q) + j->in_off, n);
+	j->in_len = n;
+	j->in_off = 0;
+	if (!rpc_call_start(&j->h->rpc, j->pmon, H2P_INPUT, j->in_buf, sizeof(q) + n,
+			    INPUT_TIMEOUT, input_done, j))
+		j->in_busy = 1;
+}
+
+/* stdin is readable: take what it has, or its end. */
+static void input_read(struct job *j)
+{
+	ssize_t n = read(j->in_fd, j->in_buf + sizeof(struct h2p_input), NET_INPUT_MAX);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0)
+		j->in_eof = 1;
+	else
+		j->in_len = (size_t)n;
+	j->in_off = 0;
+}
+
+static void signal_done(void *arg, int status, const void *resp, size_t len)
+{
+	(void)arg, (void)status, (void)resp, (void)len;
+}
+
+/* Ctrl-C on our terminal: the same for the program's. */
+static void forward_sigint(struct job *j)
+{
+	struct h2p_signal q = { .pid = j->pid, .sig = SIGINT };
+
+	interrupted = 0;
+	wake = j->exited;
+	rpc_call_start(&j->h->rpc, j->pmon, H2P_SIGNAL, &q, sizeof(q), INPUT_TIMEOUT, signal_done,
+		       NULL);
+}
+
+/* One turn of the loop: wait for the network, stdin (when we can take more), a signal. */
+static void wait_turn(struct job *j, uint64_t until)
+{
+	bool want_input = j->in_fd >= 0 && !j->in_busy && !j->in_eof && j->in_len == j->in_off;
+	uint64_t now = host_now();
+
+	if (j->in_len > j->in_off && j->in_retry > now && j->in_retry < until)
+		until = j->in_retry;
+	if (host_wait_fd(j->h, &wake, want_input ? j->in_fd : -1, until > now ? until - now : 0)
+	    == 1)
+		input_read(j);
+	if (interrupted)
+		forward_sigint(j);
+	input_send(j);
+}
+
+/* Serve the program's output and input until it exits; 0, or the tool's exit code. */
 static int wait_exit(struct job *j, const char *pmon, unsigned timeout_ms)
 {
 	uint64_t deadline = host_now() + (uint64_t)timeout_ms * 1000000ULL;
 
 	j->ping_ns = host_now();
+	signal(SIGINT, on_sigint);
 	while (!j->exited && !j->ping_err) {
 		uint64_t now = host_now();
 
@@ -244,8 +353,7 @@ static int wait_exit(struct job *j, const char *pmon, unsigned timeout_ms)
 			return EXIT_TIMEOUT;
 		}
 		ping(j);
-		host_wait(j->h, &j->exited, deadline - now < PING_INTERVAL ? deadline - now
-									  : PING_INTERVAL);
+		wait_turn(j, deadline - now < PING_INTERVAL ? deadline : now + PING_INTERVAL);
 	}
 	if (j->exited)
 		return 0;
@@ -309,6 +417,7 @@ int tool_run(const struct opts *o)
 
 	if (!j)
 		return EXIT_USAGE;
+	j->in_fd = STDIN_FILENO;
 	err = load_image(j, o->words[2]);
 	if (err)
 		fprintf(stderr, "tessera-net: cannot read %s: %s\n", o->words[2], strerror(-err));

@@ -26,13 +26,13 @@ static const char usage[] =
 	"  read NODE [--size N] [--offset N]     one-sided READ of NODE's probe region\n"
 	"  stats NODE [PEER]                     NODE's counters (of one peer, or all)\n"
 	"  inject NODE                           malformed frames and hostile requests\n"
-	"  place GMON PID VREGION|home           ask GMM which mComponent holds it\n"
+	"  place GMON MM VREGION|home            ask GMM which mComponent holds it\n"
 	"  run PMON [--vnode N] [--timeout-ms N] [--env K=V]... ELF [ARG...]\n"
 	"                                        run ELF on PMON, stream its output,\n"
 	"                                        exit with its status\n"
 	"  exstats PMON [PID]                    ExCache counters (of PID, or the node)\n"
 	"  memstats MMON                         the mComponent's page store counters\n"
-	"  fetch MMON PID VA [--write]           a forged page fetch (it must be refused)\n";
+	"  fetch MMON MM VA [--write]            a forged page fetch (it must be refused)\n";
 
 static const char *const kinds[] = { [PROBE_RAW] = "raw", [PROBE_RPC] = "rpc",
 				     [PROBE_READ] = "read", [PROBE_STREAM] = "stream" };
@@ -150,9 +150,9 @@ static const char *node_name(const struct host_ep *h, uint8_t id)
 	return "none";
 }
 
-static int cmd_place(struct host_ep *h, int gmon, const char *pid, const char *vregion)
+static int cmd_place(struct host_ep *h, int gmon, const char *mm, const char *vregion)
 {
-	struct x2g_place q = { .pid = (uint32_t)strtoul(pid, NULL, 0) };
+	struct x2g_place q = { .mm = (uint32_t)strtoul(mm, NULL, 0) };
 	struct g2x_place r;
 	int ret;
 

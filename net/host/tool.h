@@ -34,6 +34,6 @@ int tool_run(const struct opts *o);
 /* The memory side's counters and a forged fetch (mem.c); exit codes for main. */
 int tool_exstats(struct host_ep *h, int pmon, const char *pid);
 int tool_memstats(struct host_ep *h, int mmon);
-int tool_fetch(struct host_ep *h, int mmon, const char *pid, const char *va, bool write);
+int tool_fetch(struct host_ep *h, int mmon, const char *mm, const char *va, bool write);
 
 #endif

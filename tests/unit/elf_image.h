@@ -6,6 +6,8 @@
 #ifndef TESTS_UNIT_ELF_IMAGE_H
 #define TESTS_UNIT_ELF_IMAGE_H
 
+/* First: <elf.h> #defines the AT_* names that linux.h declares as an enum. */
+#include "linux-abi/linux.h"
 #include <elf.h>
 #include <stdint.h>
 #include <string.h>

@@ -162,7 +162,7 @@ static void record(uint8_t peer, uint16_t op, const void *req, size_t len)
 		memcpy(m->data, req, len);
 }
 
-/* gmon's placement, or another node's answer; never called under a spinlock. */
+/* gmon's answers, or another node's (an mmon's to a fork); never under a spinlock. */
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns)
 {
@@ -176,10 +176,18 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 	record(peer, opcode, req, len);
 	if (peer == host.gmon && opcode == X2G_RELEASE)
 		return host.release_err;
+	if (peer == host.gmon && opcode == M2G_MM_COPY)
+		return host.copy_err;
+	if (peer != host.gmon && opcode == M2M_MM_COPY && !host.remote_err) {
+		if (resp_max < sizeof(host.copy_pages))
+			abort();
+		memcpy(resp, &host.copy_pages, sizeof(host.copy_pages));
+		return sizeof(host.copy_pages);
+	}
 	if (peer != host.gmon || opcode != X2G_PLACE)
 		return host.remote_err;
 	memcpy(&q, req, sizeof(q));
-	owner = host.place(q.pid, q.vregion);
+	owner = host.place(q.mm, q.vregion);
 	if (owner < 0)
 		return owner;
 	a.owner = (uint8_t)owner;

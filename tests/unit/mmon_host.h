@@ -25,9 +25,11 @@ struct host_state {
 	size_t free_pages;	/* what page_free_count() answers */
 	int locks;		/* spinlocks held right now */
 	uint8_t gmon;		/* node id msg_rpc serves as gmon */
-	int (*place)(uint32_t pid, uint32_t vregion);	/* X2G_PLACE: owner, or -errno */
+	int (*place)(uint32_t mm, uint32_t vregion);	/* X2G_PLACE: owner, or -errno */
 	int release_err;	/* X2G_RELEASE's answer */
+	int copy_err;		/* M2G_MM_COPY's answer */
 	int remote_err;		/* every other node's answer */
+	uint32_t copy_pages;	/* what another mmon answers M2M_MM_COPY (if no error) */
 	unsigned nmsgs;		/* recorded, gmon's included */
 	struct host_msg msgs[HOST_MSGS];
 	char log[256];		/* the last line printk printed */

@@ -1,6 +1,6 @@
 /*
- * Shared by tests/unit/test_mmon.c and test_mmon_vm.c: the memory monitor booted on
- * the host as node SELF of a small cluster, and one helper per request it serves.
+ * Shared by tests/unit/test_mmon*.c: the memory monitor booted on the host as node
+ * SELF of a small cluster, and one helper per request it serves.
  */
 #ifndef TESTS_UNIT_MMON_TEST_H
 #define TESTS_UNIT_MMON_TEST_H
@@ -27,16 +27,16 @@ enum { GMON = 0, PMON = 1, SELF = 2, OTHER = 3, PMON2 = 4, HOST = 240 };
 static uint8_t resp[NET_MSG_MAX];
 static long base_kmallocs;		/* live blocks after boot */
 
-static inline int place_self(uint32_t pid, uint32_t vregion)
+static inline int place_self(uint32_t mm, uint32_t vregion)
 {
-	(void)pid, (void)vregion;
+	(void)mm, (void)vregion;
 	return SELF;
 }
 
 /* gmon's answer with the top vRegion (stack and mmap area) on OTHER. */
-static inline int place_top_other(uint32_t pid, uint32_t vregion)
+static inline int place_top_other(uint32_t mm, uint32_t vregion)
 {
-	(void)pid;
+	(void)mm;
 	return vregion == STACK_VREGION ? OTHER : SELF;
 }
 
@@ -56,6 +56,8 @@ static inline void boot(void)
 	host.place = place_self;
 	host.remote_err = 0;
 	host.release_err = -ENOSYS;
+	host.copy_err = 0;
+	host.copy_pages = 0;
 	host.free_pages = 1 << 20;
 	host_forget();
 	if (booted)
@@ -85,21 +87,50 @@ static inline int call(uint8_t peer, uint16_t op, const void *req, size_t len)
 	return ret;
 }
 
-static inline int proc_new(uint32_t pid, uint32_t image_len)
+static inline int mm_new(uint32_t mm, uint32_t image_len)
 {
-	struct p2m_proc_new q = { .pid = pid, .vnode = 7, .image_len = image_len, .host = HOST };
+	struct p2m_mm_new q = { .mm = mm, .vnode = 7, .image_len = image_len, .host = HOST };
 
-	return call(PMON, P2M_PROC_NEW, &q, sizeof(q));
+	return call(PMON, P2M_MM_NEW, &q, sizeof(q));
+}
+
+/* P2M_MM_NEW from peer for an execve of /proc/self/exe: mm runs of's image. */
+static inline int mm_new_of(uint8_t peer, uint32_t mm, uint32_t of)
+{
+	struct p2m_mm_new q = { .mm = mm, .vnode = 7, .host = HOST, .image_of = of };
+
+	return call(peer, P2M_MM_NEW, &q, sizeof(q));
+}
+
+static inline int mm_fork(uint8_t peer, uint32_t parent, uint32_t child)
+{
+	struct p2m_mm_fork q = { .parent = parent, .child = child };
+
+	return call(peer, P2M_MM_FORK, &q, sizeof(q));
+}
+
+/* M2M_MM_COPY from peer; on success *pages is what the owner says it copied. */
+static inline int mm_copy(uint8_t peer, uint32_t parent, uint32_t child, uint32_t *pages)
+{
+	struct m2m_mm_copy q = { .parent = parent, .child = child };
+	int ret = call(peer, M2M_MM_COPY, &q, sizeof(q));
+
+	if (ret < 0)
+		return ret;
+	CHECK(ret == sizeof(*pages));
+	if (pages)
+		memcpy(pages, resp, sizeof(*pages));
+	return 0;
 }
 
 /* The first n bytes of img, in chunks, from peer. */
-static inline int stage(uint8_t peer, uint32_t pid, uint32_t n)
+static inline int stage(uint8_t peer, uint32_t mm, uint32_t n)
 {
 	static uint8_t buf[sizeof(struct h2m_image) + NET_IMAGE_CHUNK];
 	int err = 0;
 
 	for (uint32_t off = 0; !err && off < n; off += 0x1000) {
-		struct h2m_image c = { .pid = pid, .offset = off };
+		struct h2m_image c = { .mm = mm, .offset = off };
 		uint32_t k = n - off < 0x1000 ? n - off : 0x1000;
 
 		memcpy(buf, &c, sizeof(c));
@@ -109,9 +140,9 @@ static inline int stage(uint8_t peer, uint32_t pid, uint32_t n)
 	return err;
 }
 
-static inline int exec(uint32_t pid, struct m2p_exec *out)
+static inline int exec(uint32_t mm, struct m2p_exec *out)
 {
-	int ret = call(PMON, P2M_EXEC, &pid, sizeof(pid));
+	int ret = call(PMON, P2M_EXEC, &mm, sizeof(mm));
 
 	if (ret < 0)
 		return ret;
@@ -121,20 +152,20 @@ static inline int exec(uint32_t pid, struct m2p_exec *out)
 }
 
 /* PROC_NEW, staging and exec of the image in img (elf_build_static() by default). */
-static inline void spawn(uint32_t pid)
+static inline void spawn(uint32_t mm)
 {
 	struct m2p_exec x;
 
-	CHECK(proc_new(pid, IMG_MAX) == 0);
-	CHECK(stage(HOST, pid, IMG_MAX) == 0);
-	CHECK(exec(pid, &x) == 0);
+	CHECK(mm_new(mm, IMG_MAX) == 0);
+	CHECK(stage(HOST, mm, IMG_MAX) == 0);
+	CHECK(exec(mm, &x) == 0);
 }
 
 /* Fetch from peer; on success the page is at page_of() and *prot is the vma's. */
-static inline int fetch_from(uint8_t peer, uint32_t pid, uint64_t va, uint32_t flags,
+static inline int fetch_from(uint8_t peer, uint32_t mm, uint64_t va, uint32_t flags,
 			     uint32_t *prot)
 {
-	struct p2m_fetch q = { .pid = pid, .flags = flags, .va = va };
+	struct p2m_fetch q = { .mm = mm, .flags = flags, .va = va };
 	int ret = call(peer, P2M_FETCH, &q, sizeof(q));
 
 	if (ret < 0)
@@ -145,9 +176,9 @@ static inline int fetch_from(uint8_t peer, uint32_t pid, uint64_t va, uint32_t f
 	return 0;
 }
 
-static inline int fetch(uint32_t pid, uint64_t va, uint32_t flags)
+static inline int fetch(uint32_t mm, uint64_t va, uint32_t flags)
 {
-	return fetch_from(PMON, pid, va, flags, NULL);
+	return fetch_from(PMON, mm, va, flags, NULL);
 }
 
 static inline const uint8_t *page_of(void)
@@ -164,10 +195,10 @@ static inline uint32_t fetch_flags(void)
 	return a.flags;
 }
 
-static inline int writeback(uint32_t pid, uint64_t va, int byte)
+static inline int writeback(uint32_t mm, uint64_t va, int byte)
 {
 	uint8_t buf[sizeof(struct p2m_writeback) + NET_PAGE_SIZE];
-	struct p2m_writeback q = { .pid = pid, .va = va };
+	struct p2m_writeback q = { .mm = mm, .va = va };
 
 	memcpy(buf, &q, sizeof(q));
 	memset(buf + sizeof(q), byte, NET_PAGE_SIZE);
@@ -175,17 +206,17 @@ static inline int writeback(uint32_t pid, uint64_t va, int byte)
 }
 
 /* The first byte of the page at va, fetched for reading. */
-static inline int byte_at(uint32_t pid, uint64_t va)
+static inline int byte_at(uint32_t mm, uint64_t va)
 {
-	int err = fetch(pid, va, 0);
+	int err = fetch(mm, va, 0);
 
 	return err ? err : page_of()[0];
 }
 
-static inline int vm(uint32_t pid, uint32_t op, uint64_t addr, uint64_t len, uint64_t new_len,
+static inline int vm(uint32_t mm, uint32_t op, uint64_t addr, uint64_t len, uint64_t new_len,
 		     uint32_t prot, uint32_t flags, uint64_t *out)
 {
-	struct p2m_vm q = { .pid = pid, .op = op, .addr = addr, .len = len, .new_len = new_len,
+	struct p2m_vm q = { .mm = mm, .op = op, .addr = addr, .len = len, .new_len = new_len,
 			    .prot = prot, .flags = flags };
 	int ret = call(PMON, P2M_VM, &q, sizeof(q));
 
@@ -197,9 +228,9 @@ static inline int vm(uint32_t pid, uint32_t op, uint64_t addr, uint64_t len, uin
 	return 0;
 }
 
-static inline int proc_exit(uint32_t pid)
+static inline int mm_exit(uint32_t mm)
 {
-	return call(PMON, P2M_PROC_EXIT, &pid, sizeof(pid));
+	return call(PMON, P2M_MM_EXIT, &mm, sizeof(mm));
 }
 
 static inline struct m2x_memstats memstats(void)

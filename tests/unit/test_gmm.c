@@ -1,82 +1,9 @@
 /*
  * Host tests for managers/gmm.c: power-of-two-choices placement, backups, staleness,
- * node loss, stable records, release, and hostile inputs and allocator failure.
+ * node loss, stable records, release, and hostile inputs and allocator failure
+ * (copies for a fork: test_gmm_copy.c).
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include "check.h"
-#include "kernel/errno.h"
-#include "managers/gmm.h"
-
-#define SEC 1000000000ull
-#define TIMEOUT (3 * SEC)
-
-/* malloc with a count of live blocks and an optional failure after n more successes. */
-struct heap {
-	int live;
-	int fail_after;		/* < 0: never fail */
-};
-
-static void *heap_alloc(void *ctx, size_t size)
-{
-	struct heap *h = ctx;
-
-	if (h->fail_after == 0)
-		return NULL;
-	if (h->fail_after > 0)
-		h->fail_after--;
-	h->live++;
-	return malloc(size);
-}
-
-static void heap_free(void *ctx, void *p)
-{
-	struct heap *h = ctx;
-
-	h->live--;
-	free(p);
-}
-
-static struct heap heap;
-
-static struct gmm_params params(uint64_t charge)
-{
-	struct gmm_params p = {
-		.timeout_ns = TIMEOUT,
-		.charge_pages = charge,
-		.nvregions = 128,
-		.max_records = 1 << 16,
-		.seed = 42,
-	};
-	return p;
-}
-
-static void setup(struct gmm *g, uint64_t charge)
-{
-	struct gmm_params p = params(charge);
-	struct gmm_alloc a = { heap_alloc, heap_free, &heap };
-
-	heap.live = 0;
-	heap.fail_after = -1;
-	CHECK(gmm_init(g, &p, &a) == 0);
-}
-
-static void teardown(struct gmm *g)
-{
-	gmm_fini(g);
-	CHECK(heap.live == 0);
-}
-
-static uint64_t free_of(struct gmm *g, uint8_t id)
-{
-	int i;
-
-	for (i = 0; i < GMM_MAX_NODES; i++)
-		if (g->nodes[i].used && g->nodes[i].id == id)
-			return g->nodes[i].free;
-	CHECK(!"node not registered");
-	return 0;
-}
+#include "gmm_test.h"
 
 static void gmm_init_rejects_bad_params(void)
 {
@@ -158,7 +85,7 @@ static void gmm_place_with_no_nodes_is_eagain(void)
 	uint8_t o = 0, b = 0;
 
 	setup(&g, 0);
-	CHECK(gmm_place_process(&g, 1, 0, &o) == -EAGAIN);
+	CHECK(gmm_place_home(&g, 1, 0, &o) == -EAGAIN);
 	CHECK(gmm_place_vregion(&g, 1, 0, 0, &o, &b) == -EAGAIN);
 	CHECK(gmm_lookup(&g, 1, 0, &o, &b) == -ENOENT);
 	CHECK(g.nrecs == 0 && heap.live == 0);
@@ -177,7 +104,7 @@ static void gmm_place_with_only_full_nodes_is_enospc(void)
 	CHECK(gmm_report(&g, 1, 0, 1) == 0);
 	CHECK(gmm_report(&g, 2, 0, 1) == 0);
 	CHECK(gmm_place_vregion(&g, 1, 0, 1, &o, &b) == -ENOSPC);
-	CHECK(gmm_place_process(&g, 1, 1, &o) == -ENOSPC);
+	CHECK(gmm_place_home(&g, 1, 1, &o) == -ENOSPC);
 	CHECK(g.nrecs == 0);
 	teardown(&g);
 }
@@ -190,7 +117,7 @@ static void gmm_single_node_owns_with_no_backup(void)
 
 	setup(&g, 10);
 	CHECK(gmm_register(&g, 9, 1000, 0) == 0);
-	CHECK(gmm_place_process(&g, 5, 0, &h) == 0 && h == 9);
+	CHECK(gmm_place_home(&g, 5, 0, &h) == 0 && h == 9);
 	CHECK(gmm_place_vregion(&g, 5, 0, 0, &o, &b) == 0);
 	CHECK(o == 9 && b == GMM_NONE);
 	CHECK(gmm_place_vregion(&g, 5, 1, 0, &o, &b) == 0);
@@ -204,15 +131,15 @@ static void gmm_two_choices_picks_the_freer_of_two(void)
 {
 	struct gmm g;
 	uint8_t o, b;
-	uint32_t pid;
+	uint32_t mm;
 
 	setup(&g, 0);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
 	CHECK(gmm_register(&g, 2, 1000, 0) == 0);
 	CHECK(gmm_report(&g, 1, 300, 1) == 0);
 	CHECK(gmm_report(&g, 2, 301, 1) == 0);
-	for (pid = 1; pid <= 200; pid++) {
-		CHECK(gmm_place_vregion(&g, pid, 0, 1, &o, &b) == 0);
+	for (mm = 1; mm <= 200; mm++) {
+		CHECK(gmm_place_vregion(&g, mm, 0, 1, &o, &b) == 0);
 		CHECK(o == 2 && b == 1);
 	}
 	CHECK(gmm_report(&g, 1, 900, 2) == 0);
@@ -226,15 +153,15 @@ static void gmm_two_choices_never_picks_the_least_free_of_three(void)
 {
 	struct gmm g;
 	uint8_t o, b;
-	uint32_t pid;
+	uint32_t mm;
 	int owned[4] = { 0 };
 
 	setup(&g, 0);
 	CHECK(gmm_register(&g, 1, 100, 0) == 0);
 	CHECK(gmm_register(&g, 2, 200, 0) == 0);
 	CHECK(gmm_register(&g, 3, 300, 0) == 0);
-	for (pid = 1; pid <= 300; pid++) {
-		CHECK(gmm_place_vregion(&g, pid, 0, 0, &o, &b) == 0);
+	for (mm = 1; mm <= 300; mm++) {
+		CHECK(gmm_place_vregion(&g, mm, 0, 0, &o, &b) == 0);
 		CHECK(o >= 1 && o <= 3);
 		owned[o]++;
 	}
@@ -252,7 +179,7 @@ static void gmm_distribution_favours_free_nodes(void)
 {
 	struct gmm g;
 	uint8_t o, b;
-	uint32_t pid;
+	uint32_t mm;
 	int owned[5] = { 0 };
 
 	setup(&g, 0);
@@ -260,8 +187,8 @@ static void gmm_distribution_favours_free_nodes(void)
 	CHECK(gmm_register(&g, 2, 2000, 0) == 0);
 	CHECK(gmm_register(&g, 3, 4000, 0) == 0);
 	CHECK(gmm_register(&g, 4, 8000, 0) == 0);
-	for (pid = 1; pid <= 6000; pid++) {
-		CHECK(gmm_place_vregion(&g, pid, 0, 0, &o, &b) == 0);
+	for (mm = 1; mm <= 6000; mm++) {
+		CHECK(gmm_place_vregion(&g, mm, 0, 0, &o, &b) == 0);
 		owned[o]++;
 	}
 	CHECK(owned[1] == 0);
@@ -280,14 +207,14 @@ static void gmm_charging_spreads_a_burst(void)
 {
 	struct gmm g;
 	uint8_t h;
-	uint32_t pid;
+	uint32_t mm;
 	int homes[3] = { 0 };
 
 	setup(&g, 100);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
 	CHECK(gmm_register(&g, 2, 1000, 0) == 0);
-	for (pid = 1; pid <= 10; pid++) {
-		CHECK(gmm_place_process(&g, pid, 0, &h) == 0);
+	for (mm = 1; mm <= 10; mm++) {
+		CHECK(gmm_place_home(&g, mm, 0, &h) == 0);
 		homes[h]++;
 	}
 	CHECK(homes[1] == 5 && homes[2] == 5);
@@ -297,8 +224,8 @@ static void gmm_charging_spreads_a_burst(void)
 	setup(&g, 0);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
 	CHECK(gmm_register(&g, 2, 999, 0) == 0);
-	for (pid = 1; pid <= 10; pid++)
-		CHECK(gmm_place_process(&g, pid, 0, &h) == 0 && h == 1);
+	for (mm = 1; mm <= 10; mm++)
+		CHECK(gmm_place_home(&g, mm, 0, &h) == 0 && h == 1);
 	teardown(&g);
 }
 
@@ -310,11 +237,11 @@ static void gmm_charge_saturates_and_full_node_is_skipped(void)
 
 	setup(&g, 100);
 	CHECK(gmm_register(&g, 1, 50, 0) == 0);
-	CHECK(gmm_place_process(&g, 1, 0, &h) == 0 && h == 1);
+	CHECK(gmm_place_home(&g, 1, 0, &h) == 0 && h == 1);
 	CHECK(free_of(&g, 1) == 0);
-	CHECK(gmm_place_process(&g, 2, 0, &h) == -ENOSPC);
+	CHECK(gmm_place_home(&g, 2, 0, &h) == -ENOSPC);
 	CHECK(gmm_report(&g, 1, 50, 1) == 0);
-	CHECK(gmm_place_process(&g, 2, 1, &h) == 0 && h == 1);
+	CHECK(gmm_place_home(&g, 2, 1, &h) == 0 && h == 1);
 	teardown(&g);
 }
 
@@ -342,14 +269,14 @@ static void gmm_backup_is_the_freer_of_the_rest(void)
 {
 	struct gmm g;
 	uint8_t o, b;
-	uint32_t pid;
+	uint32_t mm;
 
 	setup(&g, 0);
 	CHECK(gmm_register(&g, 1, 900, 0) == 0);
 	CHECK(gmm_register(&g, 2, 500, 0) == 0);
 	CHECK(gmm_register(&g, 3, 100, 0) == 0);
-	for (pid = 1; pid <= 100; pid++) {
-		CHECK(gmm_place_vregion(&g, pid, 0, 0, &o, &b) == 0);
+	for (mm = 1; mm <= 100; mm++) {
+		CHECK(gmm_place_vregion(&g, mm, 0, 0, &o, &b) == 0);
 		CHECK(o != 3);
 		CHECK(b == (o == 1 ? 2 : 1));
 	}
@@ -388,8 +315,8 @@ static void gmm_all_stale_is_eagain(void)
 
 	setup(&g, 0);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
-	CHECK(gmm_place_process(&g, 1, 100 * SEC, &h) == -EAGAIN);
-	CHECK(gmm_place_process(&g, 1, UINT64_MAX, &h) == -EAGAIN);
+	CHECK(gmm_place_home(&g, 1, 100 * SEC, &h) == -EAGAIN);
+	CHECK(gmm_place_home(&g, 1, UINT64_MAX, &h) == -EAGAIN);
 	teardown(&g);
 }
 
@@ -405,7 +332,7 @@ static void gmm_time_before_last_report_counts_as_live(void)
 }
 
 /*
- * before: (pid 1, v0) owned by 2 backed by 1; after node_down(2): node 2 is gone at once,
+ * before: (mm 1, v0) owned by 2 backed by 1; after node_down(2): node 2 is gone at once,
  * node 1 promoted to owner, no backup; after node_down(1) too, the next place re-places.
  */
 static void gmm_node_down_removes_at_once_and_promotes_backup(void)
@@ -418,7 +345,7 @@ static void gmm_node_down_removes_at_once_and_promotes_backup(void)
 	CHECK(gmm_register(&g, 2, 200, 0) == 0);
 	CHECK(gmm_register(&g, 3, 10, 0) == 0);
 	CHECK(gmm_report(&g, 3, 0, 0) == 0);		/* live but full: never chosen */
-	CHECK(gmm_place_process(&g, 1, 0, &h) == 0 && h == 2);
+	CHECK(gmm_place_home(&g, 1, 0, &h) == 0 && h == 2);
 	CHECK(gmm_place_vregion(&g, 1, 0, 0, &o, &b) == 0 && o == 2 && b == 1);
 	CHECK(gmm_node_down(&g, 2) == 0);
 	CHECK(!gmm_eligible(&g, 2, 0));
@@ -426,7 +353,7 @@ static void gmm_node_down_removes_at_once_and_promotes_backup(void)
 	CHECK(gmm_report(&g, 2, 10, 1) == -ENOENT);
 	CHECK(gmm_lookup(&g, 1, 0, &o, &b) == 0 && o == 1 && b == GMM_NONE);
 	CHECK(gmm_place_vregion(&g, 1, 0, 1, &o, &b) == 0 && o == 1 && b == GMM_NONE);
-	CHECK(gmm_place_process(&g, 1, 1, &h) == 0 && h == 1);	/* lost home re-placed */
+	CHECK(gmm_place_home(&g, 1, 1, &h) == 0 && h == 1);	/* lost home re-placed */
 
 	CHECK(gmm_node_down(&g, 1) == 0);
 	CHECK(gmm_lookup(&g, 1, 0, &o, &b) == 0 && o == GMM_NONE);
@@ -459,12 +386,12 @@ static void gmm_repeated_placement_is_stable(void)
 	setup(&g, 10);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
 	CHECK(gmm_register(&g, 2, 500, 0) == 0);
-	CHECK(gmm_place_process(&g, 3, 0, &h) == 0 && h == 1);
+	CHECK(gmm_place_home(&g, 3, 0, &h) == 0 && h == 1);
 	CHECK(gmm_place_vregion(&g, 3, 4, 0, &o, &b) == 0 && o == 1 && b == 2);
 	CHECK(free_of(&g, 1) == 980 && free_of(&g, 2) == 500);	/* a backup is not charged */
 	CHECK(gmm_report(&g, 2, 500, 1) == 0);
 	CHECK(gmm_report(&g, 1, 1, 1) == 0);
-	CHECK(gmm_place_process(&g, 3, 1, &h2) == 0 && h2 == h);
+	CHECK(gmm_place_home(&g, 3, 1, &h2) == 0 && h2 == h);
 	CHECK(gmm_place_vregion(&g, 3, 4, 1, &o2, &b2) == 0 && o2 == o && b2 == b);
 	CHECK(gmm_place_vregion(&g, 3, 4, 100 * SEC, &o2, &b2) == 0 && o2 == o && b2 == b);
 	CHECK(free_of(&g, 1) == 1 && free_of(&g, 2) == 500);
@@ -472,20 +399,20 @@ static void gmm_repeated_placement_is_stable(void)
 	teardown(&g);
 }
 
-/* before: pids 1..3 each with a home and 3 vRegions; after release(2): only 2's are gone */
+/* before: mm ids 1..3 each with a home and 3 vRegions; after release(2): only 2's are gone */
 static void gmm_release_frees_one_process(void)
 {
 	struct gmm g;
 	uint8_t o, b, h;
-	uint32_t pid, v;
+	uint32_t mm, v;
 
 	setup(&g, 0);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
 	CHECK(gmm_register(&g, 2, 1000, 0) == 0);
-	for (pid = 1; pid <= 3; pid++) {
-		CHECK(gmm_place_process(&g, pid, 0, &h) == 0);
+	for (mm = 1; mm <= 3; mm++) {
+		CHECK(gmm_place_home(&g, mm, 0, &h) == 0);
 		for (v = 0; v < 3; v++)
-			CHECK(gmm_place_vregion(&g, pid, v, 0, &o, &b) == 0);
+			CHECK(gmm_place_vregion(&g, mm, v, 0, &o, &b) == 0);
 	}
 	CHECK(g.nrecs == 12);
 	CHECK(gmm_release(&g, 2) == 4);
@@ -503,10 +430,10 @@ static void gmm_release_frees_one_process(void)
 	teardown(&g);
 }
 
-/* Hostile pids, vRegion indexes and NULL outputs: -EINVAL, no record, no charge. */
+/* Hostile mm ids, vRegion indexes and NULL outputs: -EINVAL, no record, no charge. */
 static void gmm_invalid_inputs_rejected(void)
 {
-	static const uint32_t bad_pids[] = { 0, GMM_PID_MAX + 1, 0x80000000u, UINT32_MAX };
+	static const uint32_t bad_mms[] = { 0, GMM_MM_MAX + 1, 0x80000000u, UINT32_MAX };
 	static const uint32_t bad_vregions[] = { 128, 129, 0x80000000u, UINT32_MAX };
 	struct gmm g;
 	uint8_t o, b, h;
@@ -514,26 +441,26 @@ static void gmm_invalid_inputs_rejected(void)
 
 	setup(&g, 10);
 	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
-	for (i = 0; i < sizeof(bad_pids) / sizeof(bad_pids[0]); i++) {
-		CHECK(gmm_place_process(&g, bad_pids[i], 0, &h) == -EINVAL);
-		CHECK(gmm_place_vregion(&g, bad_pids[i], 0, 0, &o, &b) == -EINVAL);
-		CHECK(gmm_lookup(&g, bad_pids[i], 0, &o, &b) == -EINVAL);
-		CHECK(gmm_release(&g, bad_pids[i]) == -EINVAL);
+	for (i = 0; i < sizeof(bad_mms) / sizeof(bad_mms[0]); i++) {
+		CHECK(gmm_place_home(&g, bad_mms[i], 0, &h) == -EINVAL);
+		CHECK(gmm_place_vregion(&g, bad_mms[i], 0, 0, &o, &b) == -EINVAL);
+		CHECK(gmm_lookup(&g, bad_mms[i], 0, &o, &b) == -EINVAL);
+		CHECK(gmm_release(&g, bad_mms[i]) == -EINVAL);
 	}
 	for (i = 0; i < sizeof(bad_vregions) / sizeof(bad_vregions[0]); i++) {
 		CHECK(gmm_place_vregion(&g, 1, bad_vregions[i], 0, &o, &b) == -EINVAL);
 		CHECK(gmm_lookup(&g, 1, bad_vregions[i], &o, &b) == -EINVAL);
 	}
-	CHECK(gmm_place_process(&g, 1, 0, NULL) == -EINVAL);
+	CHECK(gmm_place_home(&g, 1, 0, NULL) == -EINVAL);
 	CHECK(gmm_place_vregion(&g, 1, 0, 0, NULL, &b) == -EINVAL);
 	CHECK(gmm_place_vregion(&g, 1, 0, 0, &o, NULL) == -EINVAL);
 	CHECK(gmm_lookup(&g, 1, 0, NULL, &b) == -EINVAL);
 	CHECK(g.nrecs == 0 && free_of(&g, 1) == 1000);
 	/* the edges of the ranges are fine */
-	CHECK(gmm_place_process(&g, GMM_PID_MAX, 0, &h) == 0);
-	CHECK(gmm_place_vregion(&g, GMM_PID_MAX, 127, 0, &o, &b) == 0);
-	CHECK(gmm_lookup(&g, GMM_PID_MAX, 127, &o, &b) == 0 && o == 1);
-	CHECK(gmm_release(&g, GMM_PID_MAX) == 2);
+	CHECK(gmm_place_home(&g, GMM_MM_MAX, 0, &h) == 0);
+	CHECK(gmm_place_vregion(&g, GMM_MM_MAX, 127, 0, &o, &b) == 0);
+	CHECK(gmm_lookup(&g, GMM_MM_MAX, 127, &o, &b) == 0 && o == 1);
+	CHECK(gmm_release(&g, GMM_MM_MAX) == 2);
 	teardown(&g);
 }
 
@@ -584,7 +511,7 @@ static void gmm_record_limit_is_enomem(void)
 	for (v = 0; v < 20; v++)
 		CHECK(gmm_place_vregion(&g, 4, v, 0, &o, &b) == 0);
 	CHECK(gmm_place_vregion(&g, 4, 20, 0, &o, &b) == -ENOMEM);
-	CHECK(gmm_place_process(&g, 4, 0, &o) == -ENOMEM);
+	CHECK(gmm_place_home(&g, 4, 0, &o) == -ENOMEM);
 	CHECK(g.cap == 20);
 	CHECK(gmm_release(&g, 4) == 20);
 	teardown(&g);

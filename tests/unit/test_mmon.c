@@ -7,35 +7,35 @@
 
 /* ---- process creation and staging ---- */
 
-/* only a pmon may make a process; the size and ids are checked; pids are unique */
-static void proc_new_checks(void)
+/* only a pmon may make a process; the size and ids are checked; mm ids are unique */
+static void mm_new_checks(void)
 {
-	struct p2m_proc_new q = { .pid = 10, .vnode = 1, .image_len = 100, .host = HOST };
+	struct p2m_mm_new q = { .mm = 10, .vnode = 1, .image_len = 100, .host = HOST };
 	uint64_t refused;
 
 	boot();
 	refused = memstats().refused;
-	CHECK(call(OTHER, P2M_PROC_NEW, &q, sizeof(q)) == -EPERM);
-	CHECK(call(HOST, P2M_PROC_NEW, &q, sizeof(q)) == -EPERM);
+	CHECK(call(OTHER, P2M_MM_NEW, &q, sizeof(q)) == -EPERM);
+	CHECK(call(HOST, P2M_MM_NEW, &q, sizeof(q)) == -EPERM);
 	CHECK(memstats().refused == refused + 2);
-	CHECK(proc_new(10, 0) == -EINVAL);
-	CHECK(proc_new(10, NET_IMAGE_MAX + 1) == -EINVAL);
-	CHECK(proc_new(0, 100) == -EINVAL);
+	CHECK(mm_new(10, 0) == -EINVAL);
+	CHECK(mm_new(10, NET_IMAGE_MAX + 1) == -EINVAL);
+	CHECK(mm_new(0, 100) == -EINVAL);
 	q.vnode = 0;
-	CHECK(call(PMON, P2M_PROC_NEW, &q, sizeof(q)) == -EINVAL);
-	CHECK(proc_new(10, 100) == 0);
-	CHECK(proc_new(10, 100) == -EEXIST);
+	CHECK(call(PMON, P2M_MM_NEW, &q, sizeof(q)) == -EINVAL);
+	CHECK(mm_new(10, 100) == 0);
+	CHECK(mm_new(10, 100) == -EEXIST);
 	CHECK(memstats().nprocs == 1);
-	CHECK(proc_exit(10) == 0);
+	CHECK(mm_exit(10) == 0);
 	check_clean();
 }
 
 /* a staging buffer that does not fit in free memory (less the reserve) is -ENOMEM */
-static void proc_new_out_of_memory(void)
+static void mm_new_out_of_memory(void)
 {
 	boot();
 	host.free_pages = 600;
-	CHECK(proc_new(11, 200 * 4096) == -ENOMEM);
+	CHECK(mm_new(11, 200 * 4096) == -ENOMEM);
 	CHECK(memstats().nprocs == 0);
 	check_clean();
 }
@@ -44,12 +44,12 @@ static void proc_new_out_of_memory(void)
 static void staging_checks(void)
 {
 	struct m2p_exec x;
-	struct h2m_image c = { .pid = 12, .offset = 4000 };
+	struct h2m_image c = { .mm = 12, .offset = 4000 };
 	uint8_t buf[sizeof(c) + 200] = { 0 };
 
 	boot();
 	elf_build_static();
-	CHECK(proc_new(12, 4096) == 0);
+	CHECK(mm_new(12, 4096) == 0);
 	CHECK(stage(OTHER, 12, 4096) == -EPERM);
 	CHECK(stage(PMON, 12, 4096) == -EPERM);
 	memcpy(buf, &c, sizeof(c));
@@ -57,14 +57,14 @@ static void staging_checks(void)
 	c.offset = UINT32_MAX;
 	memcpy(buf, &c, sizeof(c));
 	CHECK(call(HOST, H2M_IMAGE, buf, sizeof(buf)) == -EINVAL);
-	c.pid = 99;
+	c.mm = 99;
 	memcpy(buf, &c, sizeof(c));
 	CHECK(call(HOST, H2M_IMAGE, buf, sizeof(buf)) == -EPERM);	/* no such process */
 	CHECK(stage(HOST, 12, 2048) == 0);
 	CHECK(exec(12, &x) == -ENOEXEC);		/* half an image */
 	CHECK(exec(12, &x) == -ENOEXEC);		/* and the stage is gone */
 	CHECK(stage(HOST, 12, 4096) == -EINVAL);
-	CHECK(proc_exit(12) == 0);
+	CHECK(mm_exit(12) == 0);
 	check_clean();
 }
 
@@ -77,16 +77,17 @@ static void exec_static(void)
 
 	boot();
 	elf_build_static();
-	CHECK(proc_new(20, IMG_MAX) == 0);
+	CHECK(mm_new(20, IMG_MAX) == 0);
 	CHECK(stage(HOST, 20, IMG_MAX) == 0);
 	CHECK(exec(20, &x) == 0);
 	CHECK(x.entry == 0x400200 && x.phdr == 0x400040);
 	CHECK(x.phnum == 2 && x.phent == sizeof(Elf64_Phdr));
 	CHECK(x.stack_top == STACK_TOP && x.brk == 0x405000);
-	CHECK(strstr(host.log, "exec pid=20 entry=0x400200") != NULL);
+	CHECK(strstr(host.log, "exec mm=20 entry=0x400200") != NULL);
 	CHECK(memstats().store_pages == 3);		/* the pages with file bytes */
-	CHECK(exec(20, &x) == -ENOEXEC);		/* nothing staged any more */
-	CHECK(proc_exit(20) == 0);
+	CHECK(host.pages == 3 + IMG_MAX / 4096);	/* and the image, kept */
+	CHECK(exec(20, &x) == -ENOEXEC);		/* once only */
+	CHECK(mm_exit(20) == 0);
 	check_clean();
 }
 
@@ -107,7 +108,7 @@ static void exec_page_contents(void)
 	CHECK(page_of()[0] == 0 && page_of()[4095] == 0);
 	CHECK(fetch_from(PMON, 21, STACK_TOP - 4096, FETCH_WRITE, &prot) == 0 && prot == RW);
 	CHECK(fetch(21, STACK_TOP - (8 << 20) - 4096, 0) == -EFAULT);	/* under the stack */
-	CHECK(proc_exit(21) == 0);
+	CHECK(mm_exit(21) == 0);
 	check_clean();
 }
 
@@ -120,12 +121,12 @@ static void exec_static_pie(void)
 	elf_build(ET_DYN, 0x100);
 	elf_add(PT_LOAD, PF_R | PF_X, 0, 0, 0x1000, 0x1000);
 	elf_add(PT_DYNAMIC, PF_R, 0x800, 0x800, 0x10, 0x10);
-	CHECK(proc_new(22, 0x1000) == 0);
+	CHECK(mm_new(22, 0x1000) == 0);
 	CHECK(stage(HOST, 22, 0x1000) == 0);
 	CHECK(exec(22, &x) == 0);
 	CHECK(x.entry == 0x555555554100 && x.brk == 0x555555555000);
 	CHECK(byte_at(22, 0x555555554000) == 0x7f);
-	CHECK(proc_exit(22) == 0);
+	CHECK(mm_exit(22) == 0);
 	check_clean();
 }
 
@@ -137,18 +138,18 @@ static void exec_bad_image(void)
 	boot();
 	elf_build_static();
 	elf_add(PT_INTERP, PF_R, 0x400, 0x400400, 0x10, 0x10);
-	CHECK(proc_new(23, IMG_MAX) == 0);
+	CHECK(mm_new(23, IMG_MAX) == 0);
 	CHECK(stage(HOST, 23, IMG_MAX) == 0);
 	CHECK(exec(23, &x) == -ENOEXEC);
 	CHECK(memstats().store_pages == 0 && host.pages == 0);
 	CHECK(fetch(23, 0x400000, 0) == -EFAULT);
-	CHECK(proc_exit(23) == 0);
+	CHECK(mm_exit(23) == 0);
 	check_clean();
 }
 
-static int place_text_other(uint32_t pid, uint32_t vregion)
+static int place_text_other(uint32_t mm, uint32_t vregion)
 {
-	(void)pid;
+	(void)mm;
 	return vregion == 0 ? OTHER : SELF;
 }
 
@@ -168,7 +169,7 @@ static void exec_remote_image(void)
 	CHECK(m->peer == OTHER && m->len == sizeof(h) + 3 * sizeof(w[0]));
 	memcpy(&h, m->data, sizeof(h));
 	memcpy(w, m->data + sizeof(h), sizeof(w));
-	CHECK(h.pid == 24 && h.pmon == PMON && h.vnode == 7);
+	CHECK(h.mm == 24 && h.pmon == PMON && h.vnode == 7);
 	CHECK(h.start == VMA_MIN && h.end == VREGION_SIZE && h.nvmas == 3);
 	CHECK(w[0].start == 0x400000 && w[0].end == 0x402000 && w[0].kind == VMA_KIND_TEXT);
 	CHECK(w[1].start == 0x402000 && w[1].end == 0x403000 && w[1].prot == RW);
@@ -181,16 +182,16 @@ static void exec_remote_image(void)
 	CHECK(fetch(24, 0x400000, 0) == -EPERM);	/* not owned here */
 	CHECK(fetch(24, STACK_TOP - 4096, 0) == 0);
 	host_forget();
-	CHECK(proc_exit(24) == 0);
-	CHECK(host_count(M2M_PROC_FREE) == 1 && host_find(M2M_PROC_FREE, 0)->peer == OTHER);
+	CHECK(mm_exit(24) == 0);
+	CHECK(host_count(M2M_MM_FREE) == 1 && host_find(M2M_MM_FREE, 0)->peer == OTHER);
 	CHECK(host_count(X2G_RELEASE) == 1 && host_find(X2G_RELEASE, 0)->peer == GMON);
 	check_clean();
 }
 
 /* gmon failing to place the stack's vRegion fails exec, cleanly */
-static int place_fails(uint32_t pid, uint32_t vregion)
+static int place_fails(uint32_t mm, uint32_t vregion)
 {
-	(void)pid;
+	(void)mm;
 	return vregion == STACK_VREGION ? -ETIMEDOUT : SELF;
 }
 
@@ -201,10 +202,10 @@ static void exec_placement_fails(void)
 	boot();
 	elf_build_static();
 	host.place = place_fails;
-	CHECK(proc_new(25, IMG_MAX) == 0);
+	CHECK(mm_new(25, IMG_MAX) == 0);
 	CHECK(stage(HOST, 25, IMG_MAX) == 0);
 	CHECK(exec(25, &x) == -ENOMEM);
-	CHECK(proc_exit(25) == 0);
+	CHECK(mm_exit(25) == 0);
 	check_clean();
 }
 
@@ -213,7 +214,7 @@ static void exec_placement_fails(void)
 /* who may fetch, and what: each check with its errno; refusals are counted */
 static void fetch_checks(void)
 {
-	struct p2m_fetch bad = { .pid = 30, .flags = 0x80, .va = 0x400000 };
+	struct p2m_fetch bad = { .mm = 30, .flags = 0x80, .va = 0x400000 };
 	uint64_t refused;
 
 	boot();
@@ -231,7 +232,7 @@ static void fetch_checks(void)
 	CHECK(call(PMON, P2M_FETCH, &bad, sizeof(bad)) == -EINVAL);
 	CHECK(call(PMON, P2M_FETCH, &bad, sizeof(bad) - 1) == -EINVAL);
 	CHECK(memstats().refused == refused + 4);
-	CHECK(proc_exit(30) == 0);
+	CHECK(mm_exit(30) == 0);
 	check_clean();
 }
 
@@ -251,7 +252,7 @@ static void fetch_zero_fill(void)
 	CHECK(memstats().store_pages == before.store_pages + 1);
 	CHECK(memstats().zero_fills == before.zero_fills + 2);
 	CHECK(memstats().fetches == before.fetches + 3);
-	CHECK(proc_exit(32) == 0);
+	CHECK(mm_exit(32) == 0);
 	check_clean();
 }
 
@@ -272,7 +273,7 @@ static void writeback_roundtrip(void)
 	CHECK(writeback(33, 0x10000, 1) == -EFAULT);
 	CHECK(writeback(33, 0x403001, 1) == -EINVAL);
 	CHECK(byte_at(33, 0x400000) == 0x7f);
-	CHECK(proc_exit(33) == 0);
+	CHECK(mm_exit(33) == 0);
 	check_clean();
 }
 
@@ -286,32 +287,32 @@ static void fetch_out_of_memory(void)
 	CHECK(fetch(34, 0x404000, FETCH_WRITE) == -ENOMEM);
 	CHECK(writeback(34, 0x404000, 1) == -ENOMEM);
 	CHECK(byte_at(34, 0x404000) == 0);
-	CHECK(proc_exit(34) == 0);
+	CHECK(mm_exit(34) == 0);
 	check_clean();
 }
 
 /* ---- exit ---- */
 
-/* only the pmon, only on the home; afterwards the pid is unknown here */
+/* only the pmon, only on the home; afterwards the mm is unknown here */
 static void exit_checks(void)
 {
-	uint32_t pid = 35;
+	uint32_t mm = 35;
 
 	boot();
 	elf_build_static();
 	spawn(35);
-	CHECK(call(PMON2, P2M_PROC_EXIT, &pid, sizeof(pid)) == -EPERM);
-	CHECK(call(OTHER, M2M_PROC_FREE, &pid, sizeof(pid)) == -EPERM);	/* home is here */
-	CHECK(proc_exit(35) == 0);
-	CHECK(proc_exit(35) == -EPERM);
+	CHECK(call(PMON2, P2M_MM_EXIT, &mm, sizeof(mm)) == -EPERM);
+	CHECK(call(OTHER, M2M_MM_FREE, &mm, sizeof(mm)) == -EPERM);	/* home is here */
+	CHECK(mm_exit(35) == 0);
+	CHECK(mm_exit(35) == -EPERM);
 	CHECK(fetch(35, 0x400000, 0) == -EPERM);
 	CHECK(host_count(X2G_RELEASE) == 1);
 	check_clean();
 }
 
 static const struct unit_test tests[] = {
-	TEST(proc_new_checks),
-	TEST(proc_new_out_of_memory),
+	TEST(mm_new_checks),
+	TEST(mm_new_out_of_memory),
 	TEST(staging_checks),
 	TEST(exec_static),
 	TEST(exec_page_contents),

@@ -1,7 +1,7 @@
 /*
  * Host tests for the memory monitor's services, part two: the vm calls on the home
  * and what they sync to owners, and the owner's side of M2M_VMA_SYNC / M2M_PAGE_PUT /
- * M2M_PROC_FREE.
+ * M2M_MM_FREE.
  */
 #include "mmon_test.h"
 
@@ -40,7 +40,7 @@ static void mmap_munmap(void)
 	CHECK(memstats().store_pages == 3);		/* the image's only */
 	CHECK(vm(40, VM_MMAP, a + 4096, 4096, 0, RW, ANON | MAP_FIXED, &a) == 0);
 	CHECK(byte_at(40, a) == 0);
-	CHECK(proc_exit(40) == 0);
+	CHECK(mm_exit(40) == 0);
 	check_clean();
 }
 
@@ -69,7 +69,7 @@ static void mmap_rejects(void)
 	/* a reservation over more than 64 new vRegions is refused before gmon is asked */
 	CHECK(vm(41, VM_MMAP, 0, 65ULL << 30, 0, PROT_NONE, ANON, &a) == -ENOMEM);
 	CHECK(vm(41, 99, 0, 0, 0, 0, 0, &a) == -EINVAL);
-	CHECK(proc_exit(41) == 0);
+	CHECK(mm_exit(41) == 0);
 	check_clean();
 }
 
@@ -92,7 +92,7 @@ static void brk_heap(void)
 	CHECK(vm(42, VM_BRK, 0x406001, 0, 0, 0, 0, &b) == 0 && b == 0x406001);
 	CHECK(vm(42, VM_BRK, 0x406000, 0, 0, 0, 0, &b) == 0);
 	CHECK(memstats().store_pages == 3);
-	CHECK(proc_exit(42) == 0);
+	CHECK(mm_exit(42) == 0);
 	check_clean();
 }
 
@@ -110,7 +110,7 @@ static void mprotect_prot(void)
 	CHECK(fetch_from(PMON, 43, 0x404000, 0, &prot) == 0 && prot == RW);
 	CHECK(vm(43, VM_MPROTECT, 0x403000, 0x10000, 0, RW, 0, NULL) == -ENOMEM);	/* hole */
 	CHECK(vm(43, VM_MPROTECT, 0x403001, 4096, 0, RW, 0, NULL) == -EINVAL);
-	CHECK(proc_exit(43) == 0);
+	CHECK(mm_exit(43) == 0);
 	check_clean();
 }
 
@@ -134,7 +134,7 @@ static void mremap_local(void)
 	CHECK(vm(44, VM_MREMAP, 0x400000, 4096, 8192, 0, MREMAP_MAYMOVE, &a) == 0);
 	CHECK(byte_at(44, a) == 0x7f);			/* text moved, in the store too */
 	CHECK(vm(44, VM_MREMAP, 0x500000, 4096, 8192, 0, MREMAP_MAYMOVE, &a) == -EFAULT);
-	CHECK(proc_exit(44) == 0);
+	CHECK(mm_exit(44) == 0);
 	check_clean();
 }
 
@@ -151,7 +151,7 @@ static void dontneed_local(void)
 	CHECK(vm(45, VM_DONTNEED, 0x404000, 0x10000, 0, 0, 0, NULL) == -ENOMEM);
 	CHECK(vm(45, VM_DONTNEED, 0x404001, 1, 0, 0, 0, NULL) == -EINVAL);
 	CHECK(vm(45, VM_DONTNEED, 0x404000, 0, 0, 0, 0, NULL) == 0);
-	CHECK(proc_exit(45) == 0);
+	CHECK(mm_exit(45) == 0);
 	check_clean();
 }
 
@@ -193,8 +193,8 @@ static void vm_syncs_to_owner(void)
 	CHECK(vm(46, VM_MUNMAP, a, 4096, 0, 0, 0, NULL) == -ETIMEDOUT);
 	host.remote_err = 0;
 	host_forget();
-	CHECK(proc_exit(46) == 0);
-	CHECK(host_count(M2M_PROC_FREE) == 1);
+	CHECK(mm_exit(46) == 0);
+	CHECK(host_count(M2M_MM_FREE) == 1);
 	check_clean();
 }
 
@@ -229,18 +229,18 @@ static void sync_splits_messages(void)
 	total = h0.nvmas + h1.nvmas;
 	CHECK(total == NET_SYNC_VMAS + 10);
 	host_forget();
-	CHECK(proc_exit(47) == 0);
+	CHECK(mm_exit(47) == 0);
 	check_clean();
 }
 
 /* ---- the owner's side ---- */
 
-/* An M2M_VMA_SYNC for pid 900 (home OTHER, pmon PMON) with the given vmas. */
+/* An M2M_VMA_SYNC for mm 900 (home OTHER, pmon PMON) with the given vmas. */
 static int sync_in(uint8_t from, uint64_t start, uint64_t end, const struct wire_vma *w,
 		   uint32_t n)
 {
 	static uint8_t buf[sizeof(struct m2m_vma_sync) + (NET_SYNC_VMAS + 1) * 24];
-	struct m2m_vma_sync h = { .pid = 900, .vnode = 3, .pmon = PMON, .nvmas = n,
+	struct m2m_vma_sync h = { .mm = 900, .vnode = 3, .pmon = PMON, .nvmas = n,
 				  .start = start, .end = end };
 
 	memcpy(buf, &h, sizeof(h));
@@ -252,7 +252,7 @@ static int sync_in(uint8_t from, uint64_t start, uint64_t end, const struct wire
 static int page_put(uint8_t from, uint64_t va, int byte)
 {
 	uint8_t buf[sizeof(struct m2m_page) + NET_PAGE_SIZE];
-	struct m2m_page q = { .pid = 900, .va = va };
+	struct m2m_page q = { .mm = 900, .va = va };
 
 	memcpy(buf, &q, sizeof(q));
 	memset(buf + sizeof(q), byte, NET_PAGE_SIZE);
@@ -266,7 +266,7 @@ static void mirror_lifecycle(void)
 		{ 0x600000, 0x602000, RW, VMA_KIND_DATA },
 		{ 0x602000, 0x603000, PROT_READ, VMA_KIND_ANON },
 	};
-	uint32_t pid = 900, prot;
+	uint32_t mm = 900, prot;
 
 	boot();
 	CHECK(fetch(900, 0x600000, 0) == -EPERM);
@@ -277,15 +277,15 @@ static void mirror_lifecycle(void)
 	CHECK(fetch_from(PMON, 900, 0x602000, 0, &prot) == 0 && page_of()[0] == 8);
 	CHECK(prot == PROT_READ);
 	CHECK(fetch_from(PMON2, 900, 0x601000, 0, NULL) == -EPERM);
-	CHECK(call(PMON, P2M_VM, &(struct p2m_vm){ .pid = 900, .op = VM_BRK }, 40) == -EPERM);
+	CHECK(call(PMON, P2M_VM, &(struct p2m_vm){ .mm = 900, .op = VM_BRK }, 40) == -EPERM);
 	CHECK(writeback(900, 0x600000, 5) == 0);
 	CHECK(memstats().store_pages == 3 && memstats().nprocs == 1);
 	/* the home unmaps the second page: the owner drops it */
 	CHECK(sync_in(OTHER, 0x600000, 0x602000, w, 1) == 0 && byte_at(900, 0x601000) == 6);
 	CHECK(sync_in(OTHER, 0x601000, 0x602000, NULL, 0) == 0);
 	CHECK(fetch(900, 0x601000, 0) == -EFAULT && memstats().store_pages == 2);
-	CHECK(call(PMON, M2M_PROC_FREE, &pid, sizeof(pid)) == -EPERM);
-	CHECK(call(OTHER, M2M_PROC_FREE, &pid, sizeof(pid)) == 0);
+	CHECK(call(PMON, M2M_MM_FREE, &mm, sizeof(mm)) == -EPERM);
+	CHECK(call(OTHER, M2M_MM_FREE, &mm, sizeof(mm)) == 0);
 	CHECK(fetch(900, 0x600000, 0) == -EPERM);
 	check_clean();
 }
@@ -323,7 +323,7 @@ static void sync_rejects_hostile(void)
 static void sync_for_own_process_refused(void)
 {
 	struct wire_vma ok = { 0x600000, 0x601000, RW, VMA_KIND_ANON };
-	struct m2m_vma_sync h = { .pid = 48, .pmon = PMON, .nvmas = 1, .start = 0x600000,
+	struct m2m_vma_sync h = { .mm = 48, .pmon = PMON, .nvmas = 1, .start = 0x600000,
 				  .end = 0x601000 };
 	uint8_t buf[sizeof(h) + sizeof(ok)];
 
@@ -333,7 +333,7 @@ static void sync_for_own_process_refused(void)
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), &ok, sizeof(ok));
 	CHECK(call(OTHER, M2M_VMA_SYNC, buf, sizeof(buf)) == -EPERM);
-	CHECK(proc_exit(48) == 0);
+	CHECK(mm_exit(48) == 0);
 	check_clean();
 }
 

@@ -1,7 +1,7 @@
 /*
  * Host tests for mcomponent/store.c, the page store: zero-fill, writes, per-vNode
- * counts, dropping ranges (both walk strategies), freeing a pid, moving pages, and
- * running out of memory at every allocation.
+ * counts, dropping ranges (both walk strategies), freeing a mm, moving pages, copying
+ * them (fork), and running out of memory at every allocation.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -84,17 +84,17 @@ static void teardown(void)
 	CHECK(tm.records == 0 && tm.pages == 0);
 }
 
-static void fill(uint32_t pid, uint32_t vnode, uint64_t vpn, int byte)
+static void fill(uint32_t mm, uint32_t vnode, uint64_t vpn, int byte)
 {
 	uint8_t buf[STORE_PAGE_SIZE];
 
 	memset(buf, byte, sizeof(buf));
-	CHECK(store_write(&st, pid, vnode, vpn, buf) == 0);
+	CHECK(store_write(&st, mm, vnode, vpn, buf) == 0);
 }
 
-static int first_byte(uint32_t pid, uint64_t vpn)
+static int first_byte(uint32_t mm, uint64_t vpn)
 {
-	uint8_t *p = store_find(&st, pid, vpn);
+	uint8_t *p = store_find(&st, mm, vpn);
 
 	return p ? p[0] : -1;
 }
@@ -115,8 +115,8 @@ static void get_zero_fills_once(void)
 	teardown();
 }
 
-/* the same page number of two pids is two pages; a write replaces a page's bytes */
-static void pids_are_separate(void)
+/* the same page number of two mm ids is two pages; a write replaces a page's bytes */
+static void mms_are_separate(void)
 {
 	setup();
 	fill(1, 1, 5, 0x11);
@@ -141,7 +141,7 @@ static void vnode_accounting(void)
 	teardown();
 }
 
-/* before: pages 0..9 of pid 1, page 5 of pid 2; drop [3, 7) of pid 1 */
+/* before: pages 0..9 of mm 1, page 5 of mm 2; drop [3, 7) of mm 1 */
 static void drop_short_range(void)
 {
 	setup();
@@ -172,7 +172,7 @@ static void drop_long_range_scans(void)
 	teardown();
 }
 
-/* many pages in few chains: free_pid takes every one of its pid's and no other */
+/* many pages in few chains: free_pid takes every one of its mm's and no other */
 static void free_pid_takes_all(void)
 {
 	setup_buckets(2);
@@ -253,6 +253,63 @@ static void existing_page_needs_no_memory(void)
 	teardown();
 }
 
+/*
+ * before: mm 1 holds pages 0..9 (vNode 1), mm 3 one page; copy 2..7 to mm 2 (vNode
+ * 5): six pages, same bytes, charged to vNode 5; writes to either side stay there
+ */
+static void copy_range_then_diverge(void)
+{
+	setup();
+	for (int i = 0; i < 10; i++)
+		fill(1, 1, i, i + 1);
+	fill(3, 1, 4, 0x33);
+	CHECK(store_copy(&st, 1, 2, 5, 2, 8) == 6);
+	CHECK(st.npages == 17 && store_vnode_pages(&st, 5) == 6);
+	CHECK(first_byte(2, 1) == -1 && first_byte(2, 2) == 3 && first_byte(2, 7) == 8);
+	CHECK(first_byte(2, 8) == -1);
+	fill(1, 1, 3, 0x11);
+	fill(2, 5, 4, 0x22);
+	CHECK(first_byte(2, 3) == 4 && first_byte(1, 4) == 5);
+	CHECK(store_copy(&st, 1, 2, 5, 3, 4) == 1 && first_byte(2, 3) == 0x11);
+	CHECK(st.npages == 17);				/* overwritten, not made */
+	CHECK(store_copy(&st, 1, 1, 5, 0, 10) == -EINVAL);
+	CHECK(store_copy(&st, 4, 2, 5, 0, 10) == 0);	/* from holds nothing */
+	teardown();
+}
+
+/* a range far longer than the table is copied by a scan that skips what it makes */
+static void copy_long_range_scans(void)
+{
+	setup_buckets(2);
+	for (int i = 0; i < 100; i++)
+		fill(1, 1, (uint64_t)i << 30, i);
+	fill(9, 1, 5, 9);
+	CHECK(store_copy(&st, 1, 2, 1, 0, UINT64_MAX) == 100);
+	for (int i = 0; i < 100; i++)
+		CHECK(first_byte(2, (uint64_t)i << 30) == i);
+	CHECK(st.npages == 201 && store_vnode_pages(&st, 1) == 201);
+	teardown();
+}
+
+/* memory running out at each allocation: -ENOMEM, from intact, the partial copy dropped */
+static void copy_out_of_memory(void)
+{
+	for (long n = 0; n < 7; n++) {
+		setup();
+		for (int i = 0; i < 4; i++)
+			fill(1, 1, i, i + 1);
+		tm.allowed = n;
+		CHECK(store_copy(&st, 1, 2, 2, 0, 4) == -ENOMEM);
+		tm.allowed = -1;
+		CHECK((long)st.npages == tm.pages);
+		for (int i = 0; i < 4; i++)
+			CHECK(first_byte(1, i) == i + 1);
+		store_free_pid(&st, 2);
+		CHECK(st.npages == 4 && store_vnode_pages(&st, 2) == 0);
+		teardown();
+	}
+}
+
 static void init_rejects_missing_ops(void)
 {
 	struct store_ops none = { 0 };
@@ -271,7 +328,7 @@ static void init_rejects_missing_ops(void)
 
 static const struct unit_test tests[] = {
 	TEST(get_zero_fills_once),
-	TEST(pids_are_separate),
+	TEST(mms_are_separate),
 	TEST(vnode_accounting),
 	TEST(drop_short_range),
 	TEST(drop_long_range_scans),
@@ -280,6 +337,9 @@ static const struct unit_test tests[] = {
 	TEST(move_overlapping),
 	TEST(out_of_memory_changes_nothing),
 	TEST(existing_page_needs_no_memory),
+	TEST(copy_range_then_diverge),
+	TEST(copy_long_range_scans),
+	TEST(copy_out_of_memory),
 	TEST(init_rejects_missing_ops),
 };
 

@@ -1,6 +1,6 @@
 /*
- * Host tests for mcomponent/vma.c and vma_tree.c, part one: setup and lookup, and
- * mmap (arguments and Linux's errnos, MAP_FIXED, placement, merging).
+ * Host tests for mcomponent/vma.c and vma_tree.c, part one: setup and lookup, mmap
+ * (arguments and Linux's errnos, MAP_FIXED, placement, merging), and copying a space.
  */
 #include "vma_test.h"
 
@@ -357,6 +357,71 @@ static void mmap_fixed_over_different_middle_merges(void)
 	teardown();
 }
 
+/* ---- copy (fork) ---- */
+
+static void swap_spaces(struct vma_space *a, struct vma_space *b)
+{
+	struct vma_space t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * before: 0-4 rw, 6-8 r-x text, 10-11 ---, a moved break; after a copy: the same
+ * layout, break and mmap base; unmapping in the copy leaves the original as it was
+ */
+static void copy_is_equal_then_independent(void)
+{
+	struct vma_space dst;
+	char want[4096];
+
+	setup();
+	CHECK(mmap_fixed(0, 4, RW) == 0);
+	CHECK(mmap_fixed_kind(6, 2, PROT_READ | PROT_EXEC, VMA_KIND_TEXT) == 0);
+	CHECK(mmap_fixed(10, 1, PROT_NONE) == 0);
+	CHECK(vma_brk(&sp, BRK_START + 3 * PAGE_SIZE + 5) == BRK_START + 3 * PAGE_SIZE + 5);
+	snprintf(want, sizeof(want), "%s", layout());
+	CHECK(vma_space_init(&dst, &test_vma_alloc, VMA_MIN, VMA_MIN) == 0);
+	CHECK(vma_space_copy(&dst, &sp) == 0);
+	CHECK(dst.nr_vmas == 4 && ta.live == 8);
+	CHECK(dst.brk == sp.brk && dst.brk_start == BRK_START && dst.mmap_base == MMAP_BASE);
+	swap_spaces(&sp, &dst);
+	CHECK(vma_check(&sp) == NULL);
+	CHECK_STREQ(layout(), want);
+	CHECK(munmap_pg(0, 8) == 0 && vma_brk(&sp, BRK_START) == BRK_START);
+	CHECK_STREQ(layout(), "10-11 ---");
+	swap_spaces(&sp, &dst);
+	CHECK(vma_check(&sp) == NULL && sp.brk == BRK_START + 3 * PAGE_SIZE + 5);
+	CHECK_STREQ(layout(), want);
+	vma_space_fini(&dst);
+	CHECK_SANE();
+	teardown();
+}
+
+/* running out of memory at each node leaves the copy empty; a used dst is -EINVAL */
+static void copy_out_of_memory_leaves_nothing(void)
+{
+	struct vma_space dst;
+
+	setup();
+	for (int i = 0; i < 5; i++)
+		CHECK(mmap_fixed(2 * i, 1, i % 2 ? RW : PROT_READ) == 0);
+	CHECK(vma_space_init(&dst, &test_vma_alloc, MMAP_BASE, BRK_START) == 0);
+	for (long n = 0; n < 5; n++) {
+		ta.allowed = n;
+		CHECK(vma_space_copy(&dst, &sp) == -ENOMEM);
+		CHECK(dst.nr_vmas == 0 && dst.first == NULL && dst.root == NULL);
+		CHECK(ta.live == 5);
+	}
+	ta.allowed = -1;
+	CHECK(vma_space_copy(&dst, &sp) == 0 && dst.nr_vmas == 5);
+	CHECK(vma_space_copy(&dst, &sp) == -EINVAL && dst.nr_vmas == 5);
+	vma_space_fini(&dst);
+	CHECK_LAYOUT("0-1 r--, 2-3 rw-, 4-5 r--, 6-7 rw-, 8-9 r--");
+	teardown();
+}
+
 static const struct unit_test tests[] = {
 	TEST(init_rejects_bad_bases),
 	TEST(empty_space_finds_nothing),
@@ -382,6 +447,8 @@ static const struct unit_test tests[] = {
 	TEST(mmap_merges_only_identical_neighbours),
 	TEST(mmap_filling_a_hole_merges_both_sides),
 	TEST(mmap_fixed_over_different_middle_merges),
+	TEST(copy_is_equal_then_independent),
+	TEST(copy_out_of_memory_leaves_nothing),
 };
 
 CHECK_MAIN("vma", tests)

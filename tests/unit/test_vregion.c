@@ -71,6 +71,30 @@ static void map_next_skips_unknown(void)
 	map_teardown();
 }
 
+/* before: 3, 5000 and the last known; after a copy: the same answers, separate chunks */
+static void map_copy(void)
+{
+	struct vregion_map dst;
+
+	map_setup();
+	CHECK(vregion_map_set(&map, 3, 1) == 0);
+	CHECK(vregion_map_set(&map, 5000, 2) == 0);
+	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 3) == 0);
+	vregion_map_init(&dst, &test_vma_alloc);
+	for (long n = 0; n < 3; n++) {
+		ta.allowed = n;
+		CHECK(vregion_map_copy(&dst, &map) == -ENOMEM);
+		CHECK(vregion_map_next(&dst, 0, VREGION_COUNT) == -1 && ta.live == 3);
+	}
+	ta.allowed = -1;
+	CHECK(vregion_map_copy(&dst, &map) == 0 && ta.live == 6);
+	CHECK(vregion_map_get(&dst, 3) == 1 && vregion_map_get(&dst, 5000) == 2);
+	CHECK(vregion_map_get(&dst, VREGION_COUNT - 1) == 3);
+	CHECK(vregion_map_set(&dst, 4, 9) == 0 && vregion_map_get(&map, 4) == -ENOENT);
+	vregion_map_fini(&dst);
+	map_teardown();
+}
+
 /* vma_place() predicts a non-fixed mmap, with and without a usable hint */
 static void place_predicts_mmap(void)
 {
@@ -110,6 +134,7 @@ static const struct unit_test tests[] = {
 	TEST(map_set_get),
 	TEST(map_rejects_out_of_range),
 	TEST(map_next_skips_unknown),
+	TEST(map_copy),
 	TEST(place_predicts_mmap),
 	TEST(place_predicts_mremap_move),
 };

@@ -25,14 +25,16 @@ UNIT_SRCS_vregion := mcomponent/vregion.c $(UNIT_SRCS_vma)
 UNIT_SRCS_store := mcomponent/store.c
 UNIT_SRCS_elf := mcomponent/elf.c
 # The memory monitor's services whole, on stubs of the kernel (tests/unit/mmon_host.c).
-UNIT_TESTS += mmon mmon_vm mmon_fuzz
+UNIT_TESTS += mmon mmon_vm mmon_fork mmon_fuzz
 UNIT_SRCS_mmon := $(wildcard mcomponent/*.c) tests/unit/mmon_host.c
 UNIT_SRCS_mmon_vm := $(UNIT_SRCS_mmon)
+UNIT_SRCS_mmon_fork := $(UNIT_SRCS_mmon)
 UNIT_SRCS_mmon_fuzz := $(UNIT_SRCS_mmon)
 
 # The global managers' policies (managers/, linked into gmon.elf).
-UNIT_TESTS += gmm
+UNIT_TESTS += gmm gmm_copy
 UNIT_SRCS_gmm := managers/gmm.c
+UNIT_SRCS_gmm_copy := managers/gmm.c
 
 # The ExCache's victim policies (pcomponent/, linked into pmon.elf).
 UNIT_TESTS += excache_policy

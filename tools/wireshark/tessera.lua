@@ -18,9 +18,10 @@ local opcodes = {
 	[1] = "ANY_ECHO", [2] = "ANY_NETINFO", [3] = "ANY_NETSTATS", [4] = "ANY_PROBE",
 	[5] = "M2G_MEM_REPORT", [6] = "X2G_PLACE", [7] = "X2G_RELEASE", [8] = "H2P_SPAWN",
 	[9] = "H2M_IMAGE", [10] = "H2P_START", [11] = "P2H_OUTPUT", [12] = "P2H_EXIT",
-	[13] = "P2M_PROC_NEW", [14] = "P2M_EXEC", [15] = "P2M_PROC_EXIT", [16] = "P2M_FETCH",
+	[13] = "P2M_MM_NEW", [14] = "P2M_EXEC", [15] = "P2M_MM_EXIT", [16] = "P2M_FETCH",
 	[17] = "P2M_WRITEBACK", [18] = "P2M_VM", [19] = "M2M_VMA_SYNC", [20] = "M2M_PAGE_PUT",
-	[21] = "M2M_PROC_FREE", [22] = "X2M_MEMSTATS", [23] = "X2P_EXSTATS",
+	[21] = "M2M_MM_FREE", [22] = "X2M_MEMSTATS", [23] = "X2P_EXSTATS", [24] = "P2M_MM_FORK",
+	[25] = "M2M_MM_COPY", [26] = "M2G_MM_COPY", [27] = "H2P_INPUT", [28] = "H2P_SIGNAL",
 }
 local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
 local PKT_HDR, MSG_HDR, DATA = 32, 24, 1

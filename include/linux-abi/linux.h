@@ -1,0 +1,214 @@
+/*
+ * Linux's x86-64 user ABI as numbers, written once: memory (PROT_, MAP_, MADV_),
+ * signals, the auxiliary vector, clocks, descriptors, wait, clone, and the structs a
+ * system call copies to or from user memory. Portable: the mmon's vma tree takes the
+ * mmap numbers from here too, so arguments pass through unchanged.
+ */
+#ifndef LINUX_ABI_LINUX_H
+#define LINUX_ABI_LINUX_H
+
+#include <stdint.h>
+
+/* mmap, mprotect, mremap, madvise */
+#define PROT_NONE 0x0
+#define PROT_READ 0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_FIXED_NOREPLACE 0x100000
+
+#define MREMAP_MAYMOVE 0x1
+
+#define MADV_DONTNEED 4
+#define MADV_MAX 25		/* MADV_COLLAPSE: the highest advice Linux knows */
+
+/* Signals: numbers, sets (bit n - 1 for signal n), default actions. */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+#define SIGURG 23
+#define SIGWINCH 28
+#define NSIG 64
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+
+#define SA_SIGINFO 0x4
+#define SA_ONSTACK 0x08000000
+#define SA_RESTORER 0x04000000
+#define SA_RESTART 0x10000000
+#define SA_NODEFER 0x40000000
+#define SA_RESETHAND 0x80000000
+
+#define SIG_BLOCK 0
+#define SIG_UNBLOCK 1
+#define SIG_SETMASK 2
+
+#define SS_ONSTACK 1
+#define SS_DISABLE 2
+#define MINSIGSTKSZ 2048
+
+/* si_code values the monitor sends */
+#define SI_USER 0
+#define SI_TKILL (-6)
+#define CLD_EXITED 1
+#define CLD_KILLED 2
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define BUS_ADRERR 2
+
+/* The auxiliary vector */
+enum {
+	AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7,
+	AT_FLAGS = 8, AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14,
+	AT_HWCAP = 16, AT_CLKTCK = 17, AT_SECURE = 23, AT_RANDOM = 25, AT_EXECFN = 31,
+};
+
+/* Clocks and arch_prctl */
+#define CLOCK_REALTIME 0
+#define CLOCK_MONOTONIC 1
+#define CLOCK_TAI 11
+#define TIMER_ABSTIME 1
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+
+/* Descriptors: open flags, fcntl, poll, stat */
+#define AT_FDCWD (-100)
+#define AT_EMPTY_PATH 0x1000
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define S_IFIFO 0010000
+#define S_IFCHR 0020000
+#define S_IFDIR 0040000
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_DIRECTORY 0200000
+#define O_LARGEFILE 0100000
+#define O_NOFOLLOW 0400000
+#define O_ACCMODE 03
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_NONBLOCK 04000
+#define O_CLOEXEC 02000000
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC 1
+
+#define POLLIN 0x001
+#define POLLPRI 0x002
+#define POLLOUT 0x004
+#define POLLERR 0x008
+#define POLLHUP 0x010
+#define POLLNVAL 0x020
+
+/* wait4, waitid */
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WEXITED 4
+#define WCONTINUED 8
+#define WNOWAIT 0x01000000
+#define P_ALL 0
+#define P_PID 1
+#define P_PGID 2
+
+/* clone */
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_CHILD_SETTID 0x01000000
+
+/* futex */
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_REQUEUE 3
+#define FUTEX_CMP_REQUEUE 4
+#define FUTEX_WAKE_OP 5
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAKE_BITSET 10
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_CLOCK_REALTIME 256
+
+struct linux_timespec {
+	int64_t tv_sec;
+	int64_t tv_nsec;
+};
+
+/* struct stat as x86-64 Linux lays it out (fstat, newfstatat) */
+struct linux_stat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	struct linux_timespec atime, mtime, ctime;
+	int64_t unused[3];
+};
+
+struct linux_iovec {
+	uint64_t base;
+	uint64_t len;
+};
+
+/* rt_sigaction's struct (the kernel's, not libc's) */
+struct linux_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/* A wait status as wait4 stores it. */
+static inline int linux_wstatus_exited(int code)
+{
+	return (code & 0xff) << 8;
+}
+
+static inline int linux_wstatus_signaled(int sig)
+{
+	return sig & 0x7f;
+}
+
+/* The status a shell shows for a wait status: the code, or 128 + the signal. */
+static inline int linux_wstatus_shell(int w)
+{
+	return (w & 0x7f) ? 128 + (w & 0x7f) : (w >> 8) & 0xff;
+}
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * Open files and descriptor tables on a pComponent. A struct file is one open
+ * object (a pipe end, the host's terminal) shared by every descriptor that dup or
+ * fork made of it; a struct files is a process's table, shared by CLONE_FILES
+ * threads and copied on fork. pcomponent/file.c; pipe.c and tty.c are the objects.
+ */
+#ifndef PCOMPONENT_FILE_H
+#define PCOMPONENT_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kernel/sched.h"
+#include "kernel/spinlock.h"
+
+#define FD_MAX 256			/* descriptors per process (RLIMIT_NOFILE) */
+
+struct file;
+struct mm;
+
+/* What an open object does. read/write move bytes to or from user memory of mm. */
+struct file_ops {
+	long (*read)(struct file *f, struct mm *mm, uint64_t uva, size_t n);
+	long (*write)(struct file *f, struct mm *mm, uint64_t uva, size_t n);
+	/* POLLIN, POLLOUT, POLLHUP as they are now; f->wq wakes when they may change. */
+	unsigned (*poll)(struct file *f);
+	int (*ioctl)(struct file *f, struct mm *mm, unsigned cmd, uint64_t arg);
+	void (*release)(struct file *f);	/* the last reference is gone */
+	uint32_t mode;			/* st_mode's file type and permissions */
+};
+
+struct file {
+	int refs;			/* atomic */
+	uint32_t flags;			/* O_ACCMODE and O_NONBLOCK: F_GETFL, F_SETFL */
+	const struct file_ops *ops;	/* fixed */
+	void *priv;			/* fixed: the object */
+	struct wait_queue *wq;		/* fixed: the object's readiness changes here */
+};
+
+struct files {
+	int refs;			/* atomic: processes and threads sharing the table */
+	struct spinlock lock;		/* fd, cloexec */
+	struct file *fd[FD_MAX];
+	uint64_t cloexec[FD_MAX / 64];
+};
+
+struct file *file_new(const struct file_ops *ops, void *priv, struct wait_queue *wq,
+		      uint32_t flags);
+void file_get(struct file *f);
+void file_put(struct file *f);
+
+struct files *files_new(void);
+/* A copy for fork: the same open files, one more reference each. NULL: no memory. */
+struct files *files_dup(struct files *fs);
+void files_get(struct files *fs);
+/* The last put closes every descriptor. */
+void files_put(struct files *fs);
+/* Close the descriptors marked close-on-exec. */
+void files_exec(struct files *fs);
+
+/* The lowest free descriptor >= min now names f (the table's reference); or -EMFILE. */
+int fd_install(struct files *fs, struct file *f, int min, bool cloexec);
+/* The file fd names, with a reference for the caller, or NULL. */
+struct file *fd_get(struct files *fs, int fd);
+int fd_close(struct files *fs, int fd);
+/* dup2/dup3: newfd names oldfd's file (closing what it named); newfd or -errno. */
+int fd_dup2(struct files *fs, int oldfd, int newfd, bool cloexec);
+/* FD_CLOEXEC of fd: get (set < 0) or set; the flag or 0, or -EBADF. */
+int fd_cloexec(struct files *fs, int fd, int set);
+
+#endif

@@ -1,0 +1,240 @@
+/*
+ * Descriptor system calls: reading and writing open files (pipes, the terminal),
+ * and the table itself (pipe, dup, close, fcntl). The objects behind descriptors
+ * are pmon's (include/pcomponent/file.h); this file checks Linux's arguments.
+ */
+#include "kernel/errno.h"
+#include "kernel/mm.h"
+#include "pcomponent/file.h"
+#include "pcomponent/pipe.h"
+#include "pcomponent/signal.h"
+#include "syscalls.h"
+
+#define IOV_MAX 1024
+
+/* A file that allows op, with a reference the caller puts; NULL if fd names none. */
+static struct file *get_file(struct uthread *t, uint64_t fd)
+{
+	return fd < FD_MAX ? fd_get(t->proc->files, (int)fd) : NULL;
+}
+
+/* One read or write of n bytes at uva on fd; a write to a pipe nobody reads is SIGPIPE. */
+static long rw(struct uthread *t, uint64_t fd, uint64_t uva, uint64_t n, bool write)
+{
+	struct file *f = get_file(t, fd);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)n < 0)
+		ret = -EINVAL;
+	else if (write ? !f->ops->write : !f->ops->read)
+		ret = -EBADF;
+	else if (write)
+		ret = f->ops->write(f, t->proc->mm, uva, n);
+	else
+		ret = f->ops->read(f, t->proc->mm, uva, n);
+	file_put(f);
+	if (ret == -EPIPE)
+		signal_send_thread(t, SIGPIPE);
+	return ret;
+}
+
+SYSCALL(sys_read)
+{
+	return rw(t, a[0], a[1], a[2], false);
+}
+
+SYSCALL(sys_write)
+{
+	return rw(t, a[0], a[1], a[2], true);
+}
+
+/* readv/writev: each buffer in turn, stopping at the first short or failed one. */
+static long rwv(struct uthread *t, const uint64_t a[6], bool write)
+{
+	uint64_t total = 0;
+
+	if (a[2] > IOV_MAX)
+		return -EINVAL;
+	for (uint64_t i = 0; i < a[2]; i++) {
+		struct linux_iovec v;
+		long n;
+
+		if (mm_copy_in(t->proc->mm, &v, a[1] + i * sizeof(v), sizeof(v)))
+			return total ? (long)total : -EFAULT;
+		if ((int64_t)v.len < 0 || total + v.len < total)
+			return -EINVAL;
+		if (!v.len)
+			continue;
+		n = rw(t, a[0], v.base, v.len, write);
+		if (n < 0)
+			return total ? (long)total : n;
+		total += (uint64_t)n;
+		if ((uint64_t)n < v.len)
+			break;
+	}
+	return (long)total;
+}
+
+SYSCALL(sys_readv)
+{
+	return rwv(t, a, false);
+}
+
+SYSCALL(sys_writev)
+{
+	return rwv(t, a, true);
+}
+
+SYSCALL(sys_close)
+{
+	return a[0] < FD_MAX ? fd_close(t->proc->files, (int)a[0]) : -EBADF;
+}
+
+SYSCALL(sys_pipe2)
+{
+	struct files *fs = t->proc->files;
+	struct file *rd, *wr;
+	int fds[2], err;
+
+	if (a[1] & ~(uint64_t)(O_NONBLOCK | O_CLOEXEC))
+		return -EINVAL;
+	err = pipe_create((uint32_t)a[1], &rd, &wr);
+	if (err)
+		return err;
+	fds[0] = fd_install(fs, rd, 0, a[1] & O_CLOEXEC);
+	fds[1] = fds[0] < 0 ? -EMFILE : fd_install(fs, wr, 0, a[1] & O_CLOEXEC);
+	err = fds[1] < 0 ? fds[1] : mm_copy_out(t->proc->mm, a[0], fds, sizeof(fds));
+	if (!err)
+		return 0;
+	if (fds[0] >= 0)
+		fd_close(fs, fds[0]);
+	else
+		file_put(rd);
+	if (fds[1] >= 0)
+		fd_close(fs, fds[1]);
+	else
+		file_put(wr);
+	return err;
+}
+
+SYSCALL(sys_pipe)
+{
+	const uint64_t b[6] = { a[0], 0 };
+
+	return sys_pipe2(t, b);
+}
+
+/* The lowest free descriptor >= min names fd's file too. */
+static long dup_from(struct uthread *t, uint64_t fd, uint64_t min, bool cloexec)
+{
+	struct file *f = get_file(t, fd);
+	int nfd;
+
+	if (!f)
+		return -EBADF;
+	if (min >= FD_MAX) {
+		file_put(f);
+		return -EINVAL;
+	}
+	nfd = fd_install(t->proc->files, f, (int)min, cloexec);
+	if (nfd < 0)
+		file_put(f);
+	return nfd;
+}
+
+SYSCALL(sys_dup)
+{
+	return dup_from(t, a[0], 0, false);
+}
+
+SYSCALL(sys_dup2)
+{
+	if (a[0] == a[1]) {
+		struct file *f = get_file(t, a[0]);
+
+		if (!f)
+			return -EBADF;
+		file_put(f);
+		return (long)a[1];
+	}
+	return a[1] < FD_MAX ? fd_dup2(t->proc->files, (int)a[0], (int)a[1], false) : -EBADF;
+}
+
+SYSCALL(sys_dup3)
+{
+	if (a[0] == a[1] || (a[2] & ~(uint64_t)O_CLOEXEC))
+		return -EINVAL;
+	if (a[0] >= FD_MAX || a[1] >= FD_MAX)
+		return -EBADF;
+	return fd_dup2(t->proc->files, (int)a[0], (int)a[1], a[2] & O_CLOEXEC);
+}
+
+/* F_SETFL may change O_NONBLOCK only (and O_APPEND, meaningless on pipes: ignored). */
+static long set_flags(struct uthread *t, uint64_t fd, uint64_t flags)
+{
+	struct file *f = get_file(t, fd);
+
+	if (!f)
+		return -EBADF;
+	__atomic_store_n(&f->flags, (f->flags & ~(uint32_t)O_NONBLOCK) |
+			 ((uint32_t)flags & O_NONBLOCK), __ATOMIC_RELAXED);
+	file_put(f);
+	return 0;
+}
+
+static long get_flags(struct uthread *t, uint64_t fd)
+{
+	struct file *f = get_file(t, fd);
+	long flags;
+
+	if (!f)
+		return -EBADF;
+	flags = f->flags;
+	file_put(f);
+	return flags;
+}
+
+SYSCALL(sys_fcntl)
+{
+	switch (a[1]) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return dup_from(t, a[0], a[2], a[1] == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+		return a[0] < FD_MAX ? fd_cloexec(t->proc->files, (int)a[0], -1) : -EBADF;
+	case F_SETFD:
+		return a[0] < FD_MAX ? (fd_cloexec(t->proc->files, (int)a[0],
+						   a[2] & FD_CLOEXEC) < 0 ? -EBADF : 0) : -EBADF;
+	case F_GETFL:
+		return get_flags(t, a[0]);
+	case F_SETFL:
+		return set_flags(t, a[0], a[2]);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Nothing open here has an offset yet (pipes, the terminal): lseek, pread, pwrite. */
+SYSCALL(sys_lseek)
+{
+	struct file *f = get_file(t, a[0]);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return -ESPIPE;
+}
+
+SYSCALL(sys_ioctl)
+{
+	struct file *f = get_file(t, a[0]);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = f->ops->ioctl ? f->ops->ioctl(f, t->proc->mm, (unsigned)a[1], a[2]) : -ENOTTY;
+	file_put(f);
+	return ret;
+}

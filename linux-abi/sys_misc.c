@@ -1,0 +1,191 @@
+/*
+ * The small calls a libc and a shell make: TLS, clocks and sleeping, identity and
+ * process groups, uname, umask, limits, randomness. CLOCK_REALTIME is the host's
+ * wall clock at spawn plus the pmon's monotonic time since.
+ */
+#include "kernel/arch.h"
+#include "kernel/errno.h"
+#include "kernel/time.h"
+#include "lib/string.h"
+#include "mcomponent/vma.h"
+#include "pcomponent/file.h"
+#include "syscalls.h"
+
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY (~0ULL)
+#define GETRANDOM_MAX 256
+
+SYSCALL(sys_arch_prctl)
+{
+	uint64_t fs = t->user.fs_base;
+
+	switch (a[0]) {
+	case ARCH_SET_FS:
+		if (a[1] >= VMA_MAX)
+			return -EPERM;
+		arch_user_set_fs(a[1]);
+		return 0;
+	case ARCH_GET_FS:
+		return mm_copy_out(t->proc->mm, a[1], &fs, sizeof(fs));
+	default:
+		return -EINVAL;
+	}
+}
+
+static int64_t clock_of(struct uthread *t, uint64_t clock)
+{
+	int64_t ns = (int64_t)clock_ns();
+
+	return clock == CLOCK_REALTIME || clock == CLOCK_TAI ? ns + t->proc->realtime_offset : ns;
+}
+
+/* Every clock is the monotonic one, except the wall clocks, offset to the host's time. */
+SYSCALL(sys_clock_gettime)
+{
+	int64_t ns;
+	struct linux_timespec ts;
+
+	if (a[0] > CLOCK_TAI)
+		return -EINVAL;
+	ns = clock_of(t, a[0]);
+	ts.tv_sec = ns / (int64_t)NSEC_PER_SEC;
+	ts.tv_nsec = ns % (int64_t)NSEC_PER_SEC;
+	return mm_copy_out(t->proc->mm, a[1], &ts, sizeof(ts));
+}
+
+static void wake_sleeper(struct timer *tm)
+{
+	thread_wake(tm->arg);
+}
+
+/* Sleep until clock_ns() reaches deadline, or a signal: 0 or -EINTR. */
+static long sleep_until(uint64_t deadline)
+{
+	struct wait_queue wq;
+	struct timer tm;
+	long err;
+
+	wait_queue_init(&wq);
+	timer_init(&tm, wake_sleeper, current());
+	timer_arm(&tm, deadline);
+	err = uthread_wait_event(&wq, clock_ns() >= deadline);
+	timer_cancel(&tm);
+	return err;
+}
+
+/* Sleep for the timespec at req; on a signal, what was left goes to rem. */
+static long sleep_for(struct uthread *t, uint64_t req, uint64_t rem)
+{
+	struct linux_timespec ts;
+	uint64_t deadline;
+	long err;
+
+	if (mm_copy_in(t->proc->mm, &ts, req, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+		return -EINVAL;
+	deadline = clock_ns() + (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	err = sleep_until(deadline);
+	if (err && rem) {
+		uint64_t left = deadline > clock_ns() ? deadline - clock_ns() : 0;
+
+		ts.tv_sec = (int64_t)(left / NSEC_PER_SEC);
+		ts.tv_nsec = (int64_t)(left % NSEC_PER_SEC);
+		if (mm_copy_out(t->proc->mm, rem, &ts, sizeof(ts)))
+			return -EFAULT;
+	}
+	return err;
+}
+
+SYSCALL(sys_nanosleep)
+{
+	return sleep_for(t, a[0], a[1]);
+}
+
+SYSCALL(sys_clock_nanosleep)
+{
+	struct linux_timespec ts;
+	int64_t now, want;
+
+	if (a[0] > CLOCK_TAI)
+		return -EINVAL;
+	if (!(a[1] & TIMER_ABSTIME))
+		return sleep_for(t, a[2], a[3]);
+	if (mm_copy_in(t->proc->mm, &ts, a[2], sizeof(ts)))
+		return -EFAULT;
+	now = clock_of(t, a[0]);
+	want = ts.tv_sec * (int64_t)NSEC_PER_SEC + ts.tv_nsec;
+	return want <= now ? 0 : sleep_until(clock_ns() + (uint64_t)(want - now));
+}
+
+SYSCALL(sys_sched_yield)
+{
+	(void)t, (void)a;
+	schedule();
+	return 0;
+}
+
+struct linux_utsname {
+	char sysname[65], nodename[65], release[65], version[65], machine[65], domain[65];
+};
+
+SYSCALL(sys_uname)
+{
+	static const struct linux_utsname u = {
+		"Linux", "tessera", "6.1.0-tessera", "#1 Tessera pmon", "x86_64", "(none)",
+	};
+
+	return mm_copy_out(t->proc->mm, a[0], &u, sizeof(u));
+}
+
+/* Everything on a vNode runs as root. */
+SYSCALL(sys_getuid)
+{
+	(void)t, (void)a;
+	return 0;
+}
+
+SYSCALL(sys_umask)
+{
+	(void)t, (void)a;
+	return 022;
+}
+
+SYSCALL(sys_getrandom)
+{
+	uint8_t buf[GETRANDOM_MAX];
+	size_t n = a[1] < sizeof(buf) ? a[1] : sizeof(buf);
+
+	if (a[2] & ~7ULL)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t r = arch_entropy();
+
+		memcpy(buf + i, &r, n - i < 8 ? n - i : 8);
+	}
+	return mm_copy_out(t->proc->mm, a[0], buf, n) ? -EFAULT : (long)n;
+}
+
+/* Limits can be read; the ones the pmon enforces are its own, and none can be changed. */
+SYSCALL(sys_prlimit64)
+{
+	uint64_t lim[2] = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (a[0] && a[0] != t->proc->pid)
+		return -ESRCH;
+	if (a[1] == RLIMIT_NOFILE)
+		lim[0] = lim[1] = FD_MAX;
+	else if (a[1] == RLIMIT_NPROC)
+		lim[0] = lim[1] = PROC_VNODE_MAX;
+	if (a[2])
+		return -EPERM;
+	return a[3] ? mm_copy_out(t->proc->mm, a[3], lim, sizeof(lim)) : 0;
+}
+
+/* Calls a libc makes whose answer is 0 here (set_robust_list: no threads to clean up). */
+SYSCALL(sys_zero)
+{
+	(void)t, (void)a;
+	return 0;
+}

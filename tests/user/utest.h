@@ -1,0 +1,67 @@
+/*
+ * utest.h: helpers shared by the process-model test programs in tests/user/.
+ * Errors are printed by name, not with strerror(), so that musl and glibc builds
+ * of a program, and a vNode and the host, print byte-identical lines.
+ */
+#ifndef TESTS_USER_UTEST_H
+#define TESTS_USER_UTEST_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static inline const char *errname(int e)
+{
+	switch (e) {
+	case 0: return "0";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EFAULT: return "EFAULT";
+	case EINVAL: return "EINVAL";
+	case EMFILE: return "EMFILE";
+	case ESPIPE: return "ESPIPE";
+	case EPIPE: return "EPIPE";
+	case ENOSYS: return "ENOSYS";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	default: return "E?";
+	}
+}
+
+/* Print "prog: what" and exit 1: for a check that failed. */
+static inline void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/*
+ * Print "what = ret" or "what = -1 ENAME" for a call that should fail with
+ * errno want, and die() unless it did. errno is saved before printf can touch it.
+ */
+static inline void expect_err(const char *what, long ret, int want)
+{
+	int e = errno;
+
+	if (ret == -1)
+		printf("%s = -1 %s\n", what, errname(e));
+	else
+		printf("%s = %ld\n", what, ret);
+	if (ret != -1 || e != want)
+		die("%s: want -1 %s", what, errname(want));
+}
+
+#endif
