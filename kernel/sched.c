@@ -112,6 +112,21 @@ void sched_prepare_block(void)
 	spin_unlock_irqrestore(&c->rq_lock, flags);
 }
 
+/*
+ * Make t look at its state soon: wake it if it is blocked, or interrupt its CPU if
+ * it is running there (a user thread passes its return-to-user hook on the way back).
+ */
+void thread_kick(struct thread *t)
+{
+	struct cpu *c = t->cpu;
+	bool running;
+
+	thread_wake(t);
+	running = __atomic_load_n(&c->current, __ATOMIC_RELAXED) == t;
+	if (running && c != this_cpu())
+		arch_send_resched(c->id);
+}
+
 /* Make t runnable if it is blocked; it runs when its CPU next schedules. */
 void thread_wake(struct thread *t)
 {
@@ -138,6 +153,16 @@ void thread_wake(struct thread *t)
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, unsigned cpu)
 {
+	struct thread *t = thread_create_stopped(name, fn, arg, cpu);
+
+	if (t)
+		thread_wake(t);
+	return t;
+}
+
+struct thread *thread_create_stopped(const char *name, void (*fn)(void *), void *arg,
+				     unsigned cpu)
+{
 	struct thread *t = kzalloc(sizeof(*t));
 
 	if (!t)
@@ -155,7 +180,6 @@ struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, un
 	t->sp = arch_stack_init((char *)t->stack + THREAD_STACK_SIZE, thread_start);
 	list_init(&t->rq_link);
 	t->state = THREAD_BLOCKED;
-	thread_wake(t);
 	return t;
 }
 

@@ -9,6 +9,7 @@
 #include "lib/string.h"
 #include "mcomponent/vma.h"
 #include "pcomponent/file.h"
+#include "pcomponent/itimer.h"
 #include "syscalls.h"
 
 #define RLIMIT_NPROC 6
@@ -188,4 +189,52 @@ SYSCALL(sys_zero)
 {
 	(void)t, (void)a;
 	return 0;
+}
+
+struct linux_itimerval {
+	int64_t interval_sec, interval_usec, value_sec, value_usec;
+};
+
+#define ITIMER_REAL 0
+
+static uint64_t usec_ns(int64_t sec, int64_t usec)
+{
+	return (uint64_t)sec * NSEC_PER_SEC + (uint64_t)usec * NSEC_PER_USEC;
+}
+
+static struct linux_itimerval to_itimerval(uint64_t value, uint64_t interval)
+{
+	return (struct linux_itimerval){
+		.interval_sec = (int64_t)(interval / NSEC_PER_SEC),
+		.interval_usec = (int64_t)(interval % NSEC_PER_SEC / NSEC_PER_USEC),
+		.value_sec = (int64_t)(value / NSEC_PER_SEC),
+		.value_usec = (int64_t)(value % NSEC_PER_SEC / NSEC_PER_USEC),
+	};
+}
+
+/* alarm: the seconds left of the previous alarm, rounded as Linux does. */
+SYSCALL(sys_alarm)
+{
+	uint64_t old, old_interval;
+
+	itimer_set(t->proc, (a[0] & 0xffffffff) * NSEC_PER_SEC, 0, &old, &old_interval);
+	return (long)((old + NSEC_PER_SEC / 2) / NSEC_PER_SEC) + (old && old < NSEC_PER_SEC / 2);
+}
+
+SYSCALL(sys_setitimer)
+{
+	struct linux_itimerval v = { 0 }, o;
+	uint64_t old, old_interval;
+
+	if (a[0] != ITIMER_REAL)
+		return -EINVAL;
+	if (a[1] && mm_copy_in(t->proc->mm, &v, a[1], sizeof(v)))
+		return -EFAULT;
+	if (v.value_sec < 0 || v.value_usec < 0 || v.value_usec >= 1000000 ||
+	    v.interval_sec < 0 || v.interval_usec < 0 || v.interval_usec >= 1000000)
+		return -EINVAL;
+	itimer_set(t->proc, usec_ns(v.value_sec, v.value_usec),
+		   usec_ns(v.interval_sec, v.interval_usec), &old, &old_interval);
+	o = to_itimerval(old, old_interval);
+	return a[2] && mm_copy_out(t->proc->mm, a[2], &o, sizeof(o)) ? -EFAULT : 0;
 }

@@ -6,6 +6,7 @@
 #include "kernel/errno.h"
 #include "kernel/mm.h"
 #include "lib/string.h"
+#include "mcomponent/vma.h"
 #include "linux-abi/abi.h"
 #include "pcomponent/file.h"
 #include "pcomponent/signal.h"
@@ -44,10 +45,9 @@ SYSCALL(sys_gettid)
 	return t->tid;
 }
 
-/* Threads come with clone(CLONE_THREAD); until then nothing waits on this address. */
 SYSCALL(sys_set_tid_address)
 {
-	(void)a;
+	t->clear_child_tid = a[0];
 	return t->tid;
 }
 
@@ -57,22 +57,46 @@ SYSCALL(sys_fork)
 	return proc_fork(t, arch_user_regs(), 0);
 }
 
+#define CLONE_IDS (CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID)
+/* What a thread of this process must share: all of it, as pthreads asks. */
+#define CLONE_THREAD_NEEDS (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+
+/* clone(CLONE_THREAD): a thread of the caller's process (args: flags, sp, ptid, ctid, tls). */
+static long clone_thread(struct uthread *t, const uint64_t a[6])
+{
+	const uint64_t allowed = CLONE_THREAD_NEEDS | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_IDS |
+				 CLONE_DETACHED;
+
+	if ((a[0] & ~allowed) || (a[0] & CLONE_THREAD_NEEDS) != CLONE_THREAD_NEEDS || !a[1])
+		return -EINVAL;
+	if ((a[0] & CLONE_SETTLS) && a[4] >= VMA_MAX)
+		return -EPERM;
+	return uthread_clone(t, arch_user_regs(), a[1], a[4], a[0] & CLONE_SETTLS,
+			     a[0] & CLONE_PARENT_SETTID ? a[2] : 0,
+			     a[0] & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) ? a[3] : 0,
+			     a[0] & CLONE_CHILD_SETTID, a[0] & CLONE_CHILD_CLEARTID);
+}
+
 /*
  * clone as fork, vfork and libc's fork() use it: a new process with a copy of the
  * caller's memory (CLONE_VM with CLONE_VFORK copies too: the parent waits for
  * nothing, which vfork's callers cannot tell). CHILD_CLEARTID concerns only memory
  * shared with someone still running, so for a copy there is nothing to clear.
- * Threads (CLONE_VM alone, CLONE_THREAD) are not supported yet: -EINVAL.
+ * Sharing memory without being a thread (CLONE_VM alone) is not supported.
  */
 SYSCALL(sys_clone)
 {
-	const uint64_t forkish = CLONE_VFORK | CLONE_VM | CLONE_PARENT_SETTID |
-				 CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | 0xff;
+	const uint64_t forkish = CLONE_VFORK | CLONE_VM | CLONE_IDS | 0xff;
+	struct user_regs regs = *arch_user_regs();
 	long pid;
 
-	if ((a[0] & ~forkish) || ((a[0] & CLONE_VM) && !(a[0] & CLONE_VFORK)) || a[1])
+	if (a[0] & CLONE_THREAD)
+		return clone_thread(t, a);
+	if ((a[0] & ~forkish) || ((a[0] & CLONE_VM) && !(a[0] & CLONE_VFORK)))
 		return -EINVAL;
-	pid = proc_fork(t, arch_user_regs(), a[0] & CLONE_CHILD_SETTID ? a[3] : 0);
+	if (a[1])
+		regs.rsp = a[1];	/* posix_spawn gives its child a stack of its own */
+	pid = proc_fork(t, &regs, a[0] & CLONE_CHILD_SETTID ? a[3] : 0);
 	if (pid > 0 && (a[0] & CLONE_PARENT_SETTID))
 		mm_copy_out(t->proc->mm, a[2], &(int32_t){ (int32_t)pid }, sizeof(int32_t));
 	return pid;

@@ -114,21 +114,20 @@ SYSCALL(sys_kill)
 	return signal_send_group((uint32_t)-pid, sig);
 }
 
-/* One thread per process for now, so a thread id is its process's pid. */
 SYSCALL(sys_tkill)
 {
 	(void)t;
 	if ((int64_t)a[0] <= 0)
 		return -EINVAL;
-	return signal_send((uint32_t)a[0], (int)a[1]);
+	return signal_send_tid(0, (uint32_t)a[0], (int)a[1]);
 }
 
 SYSCALL(sys_tgkill)
 {
 	(void)t;
-	if ((int64_t)a[0] <= 0 || a[0] != a[1])
-		return (int64_t)a[0] <= 0 ? -EINVAL : -ESRCH;
-	return signal_send((uint32_t)a[1], (int)a[2]);
+	if ((int64_t)a[0] <= 0 || (int64_t)a[1] <= 0)
+		return -EINVAL;
+	return signal_send_tid((uint32_t)a[0], (uint32_t)a[1], (int)a[2]);
 }
 
 struct linux_stack_t {

@@ -36,6 +36,9 @@ SYSCALL(sys_fstat);
 SYSCALL(sys_stat);
 SYSCALL(sys_newfstatat);
 
+/* sys_futex.c */
+SYSCALL(sys_futex);
+
 /* sys_poll.c */
 SYSCALL(sys_poll);
 SYSCALL(sys_ppoll);
@@ -89,5 +92,7 @@ SYSCALL(sys_sched_yield);
 SYSCALL(sys_getrandom);
 SYSCALL(sys_prlimit64);
 SYSCALL(sys_zero);
+SYSCALL(sys_alarm);
+SYSCALL(sys_setitimer);
 
 #endif

@@ -381,6 +381,13 @@ static int copy_user(struct mm *mm, uint64_t uva, void *kbuf, size_t n, bool to_
 	return 0;
 }
 
+int excache_peek(struct mm *mm, void *dst, uint64_t uva, size_t n)
+{
+	if ((uva & (PAGE_SIZE - 1)) + n > PAGE_SIZE)
+		return -EINVAL;
+	return copy_page(mm, uva, dst, n, false);
+}
+
 int excache_copy_in(struct mm *mm, void *dst, uint64_t uva, size_t n)
 {
 	return copy_user(mm, uva, dst, n, false);

@@ -13,15 +13,19 @@
 #include "pcomponent/tty.h"
 #include "pmon.h"
 
+/* Every thread of p stops at its next return to ring 3 (or interrupted sleep). */
 void proc_exit(int wstatus)
 {
 	struct process *p = uthread_current()->proc;
+	struct list_head *l;
 
 	spin_lock(&proc_lock);
 	if (!p->exiting) {
 		p->exiting = true;
 		p->exit_wstatus = wstatus;
 	}
+	list_for_each(l, &p->threads)
+		thread_kick(list_entry(l, struct uthread, link)->thread);
 	spin_unlock(&proc_lock);
 	uthread_exit(wstatus);
 }

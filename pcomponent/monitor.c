@@ -7,6 +7,8 @@
 #include "kernel/monitor.h"
 #include "kernel/user.h"
 #include "pcomponent/excache.h"
+#include "pcomponent/futex.h"
+#include "pcomponent/itimer.h"
 #include "pcomponent/process.h"
 
 static const struct rpc_op pmon_ops[NET_OPCODE_MAX] = {
@@ -26,8 +28,10 @@ static int pmon_start(const struct node_config *cfg)
 
 	if (err)
 		return err;
+	futex_init();
 	arch_user_init(&pmon_user_ops);
-	return proc_init(cfg);
+	err = itimer_init();
+	return err ? err : proc_init(cfg);
 }
 
 const struct monitor monitor = {

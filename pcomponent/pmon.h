@@ -19,6 +19,10 @@ void proc_free(struct process *p);
 struct process *proc_lookup(uint32_t pid);
 /* Every process in the table, for a scan under proc_lock (NULL entries skipped). */
 struct process *proc_at(unsigned slot);
+/* p's thread tid, or NULL. Under proc_lock. */
+struct uthread *proc_thread(struct process *p, uint32_t tid);
+/* An unused pid or tid. Under proc_lock. */
+uint32_t proc_new_id(void);
 
 /* exit.c: the last thread of p is gone; p becomes a zombie or is freed. */
 void proc_exited(struct process *p, int wstatus);

@@ -49,7 +49,40 @@ static unsigned vnode_count(uint32_t vnode)
 	return n;
 }
 
-/* pids are unique in the cluster: the pmon's id above a 16-bit sequence. */
+struct uthread *proc_thread(struct process *p, uint32_t tid)
+{
+	struct list_head *l;
+
+	list_for_each(l, &p->threads)
+		if (list_entry(l, struct uthread, link)->tid == tid)
+			return list_entry(l, struct uthread, link);
+	return NULL;
+}
+
+/* Is id a pid or a tid here now? Under proc_lock. */
+static bool id_used(uint32_t id)
+{
+	for (unsigned i = 0; i < PROC_MAX; i++)
+		if (table[i] && (table[i]->pid == id || proc_thread(table[i], id)))
+			return true;
+	return false;
+}
+
+/*
+ * pids and tids share one space, as on Linux, and are unique in the cluster: the
+ * pmon's id above a 16-bit sequence. Under proc_lock.
+ */
+uint32_t proc_new_id(void)
+{
+	uint32_t id;
+
+	do {
+		next_seq = next_seq % 0xffff + 1;
+		id = (uint32_t)self_id << 16 | next_seq;
+	} while (id_used(id));
+	return id;
+}
+
 int proc_add(struct process *p)
 {
 	int slot = -1;
@@ -61,10 +94,7 @@ int proc_add(struct process *p)
 	if (slot >= 0 && vnode_count(p->vnode) >= PROC_VNODE_MAX)
 		slot = -1;
 	if (slot >= 0) {
-		do {
-			next_seq = next_seq % 0xffff + 1;
-			p->pid = (uint32_t)self_id << 16 | next_seq;
-		} while (proc_lookup(p->pid));
+		p->pid = proc_new_id();
 		table[slot] = p;
 	}
 	spin_unlock(&proc_lock);

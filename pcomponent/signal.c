@@ -65,7 +65,7 @@ static void kick(struct process *p)
 	struct list_head *l;
 
 	list_for_each(l, &p->threads)
-		thread_wake(list_entry(l, struct uthread, link)->thread);
+		thread_kick(list_entry(l, struct uthread, link)->thread);
 }
 
 void signal_send_locked(struct process *p, int sig)
@@ -112,6 +112,31 @@ int signal_send_group(uint32_t pgid, int sig)
 		err = 0;
 		if (sig)
 			signal_send_locked(p, sig);
+	}
+	spin_unlock(&proc_lock);
+	return err;
+}
+
+int signal_send_tid(uint32_t tgid, uint32_t tid, int sig)
+{
+	struct uthread *t = NULL;
+	int err = -ESRCH;
+
+	if (sig < 0 || sig > NSIG)
+		return -EINVAL;
+	spin_lock(&proc_lock);
+	for (unsigned i = 0; i < PROC_MAX && !t; i++) {
+		struct process *p = proc_at(i);
+
+		if (p && p->state == PROC_LIVE && (!tgid || p->pid == tgid))
+			t = proc_thread(p, tid);
+	}
+	if (t) {
+		err = 0;
+		if (sig && !ignored(t->proc, sig)) {
+			t->pending |= BIT(sig);
+			thread_kick(t->thread);
+		}
 	}
 	spin_unlock(&proc_lock);
 	return err;

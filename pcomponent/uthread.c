@@ -11,10 +11,11 @@
 #include "kernel/printk.h"
 #include "lib/list.h"
 #include "linux-abi/abi.h"
+#include "pcomponent/futex.h"
 #include "pcomponent/signal.h"
 #include "pmon.h"
 
-static unsigned next_cpu;		/* proc_lock */
+static unsigned next_cpu;		/* atomic: where the next thread goes */
 
 struct uthread *uthread_current(void)
 {
@@ -52,21 +53,79 @@ static void uthread_main(void *arg)
 	arch_user_enter(&t->start);
 }
 
-/* The thread counts among its process's from here: a signal sent now finds it. */
-int uthread_start(struct uthread *t)
+/*
+ * Make the kernel thread that will run t, stopped, and count t among its process's
+ * threads (with a new tid if it has none): a signal sent from now on finds it. It
+ * runs at the caller's thread_wake().
+ */
+static int attach(struct uthread *t)
 {
 	struct process *p = t->proc;
-	unsigned cpu;
+	unsigned cpu = ncpus > 1 ? 1 + __atomic_fetch_add(&next_cpu, 1, __ATOMIC_RELAXED) %
+				   (ncpus - 1) : 0;
 
+	t->thread = thread_create_stopped("user", uthread_main, t, cpu);
+	if (!t->thread)
+		return -ENOMEM;
 	spin_lock(&proc_lock);
-	cpu = ncpus > 1 ? 1 + next_cpu++ % (ncpus - 1) : 0;
-	t->thread = thread_create("user", uthread_main, t, cpu);
-	if (t->thread) {
-		list_add_tail(&t->link, &p->threads);
-		p->nthreads++;
-	}
+	if (!t->tid)
+		t->tid = proc_new_id();
+	list_add_tail(&t->link, &p->threads);
+	p->nthreads++;
 	spin_unlock(&proc_lock);
-	return t->thread ? 0 : -ENOMEM;
+	return 0;
+}
+
+int uthread_start(struct uthread *t)
+{
+	int err = attach(t);
+
+	if (!err)
+		thread_wake(t->thread);
+	return err;
+}
+
+long uthread_clone(struct uthread *t, const struct user_regs *regs, uint64_t sp,
+		   uint64_t tls, bool settls, uint64_t ptid, uint64_t ctid, bool set_ctid,
+		   bool clear_ctid)
+{
+	struct process *p = t->proc;
+	struct uthread *nt = kzalloc(sizeof(*nt));
+	long err;
+
+	if (!nt)
+		return -ENOMEM;
+	arch_user_ctx_init(&nt->user, p->mm->root);
+	arch_user_fpu_copy(&nt->user);
+	nt->user.fs_base = settls ? tls : t->user.fs_base;
+	nt->proc = p;
+	nt->sigmask = __atomic_load_n(&t->sigmask, __ATOMIC_RELAXED);
+	nt->clear_child_tid = clear_ctid ? ctid : 0;
+	nt->start = *regs;
+	nt->start.rax = 0;
+	nt->start.rsp = sp;
+	err = attach(nt);
+	if (err) {
+		kfree(nt);
+		return err;
+	}
+	/* Both words hold the tid before either thread runs on (a joiner reads them). */
+	if (ptid)
+		mm_copy_out(p->mm, ptid, &nt->tid, sizeof(nt->tid));
+	if (set_ctid)
+		mm_copy_out(p->mm, ctid, &nt->tid, sizeof(nt->tid));
+	thread_wake(nt->thread);
+	return nt->tid;
+}
+
+/* CLONE_CHILD_CLEARTID: the joiner of this thread sleeps on its tid word. */
+static void clear_tid(struct uthread *t)
+{
+	uint32_t zero = 0;
+
+	if (t->clear_child_tid &&
+	    !mm_copy_out(t->proc->mm, t->clear_child_tid, &zero, sizeof(zero)))
+		futex_wake(t->proc->mm, t->clear_child_tid, 1, ~0u);
 }
 
 /*
@@ -79,18 +138,19 @@ void uthread_exit(int wstatus)
 	struct process *p = t->proc;
 	bool last;
 
+	clear_tid(t);
 	irq_disable();
 	current()->user = NULL;
 	arch_user_leave();
 	irq_enable();
 	spin_lock(&proc_lock);
 	list_del(&t->link);
-	if (!p->exiting) {
+	last = --p->nthreads == 0;
+	if (last && !p->exiting) {
 		p->exiting = true;
 		p->exit_wstatus = wstatus;
 	}
 	wstatus = p->exit_wstatus;
-	last = --p->nthreads == 0;
 	spin_unlock(&proc_lock);
 	kfree(t);
 	if (last)

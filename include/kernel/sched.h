@@ -44,8 +44,12 @@ void sched_init_cpu(void);
 void sched_idle(void) __attribute__((noreturn));
 
 struct thread *thread_create(const char *name, void (*fn)(void *), void *arg, unsigned cpu);
+/* The same, blocked: it first runs at a thread_wake(). */
+struct thread *thread_create_stopped(const char *name, void (*fn)(void *), void *arg,
+				     unsigned cpu);
 void thread_exit(void) __attribute__((noreturn));
 void thread_wake(struct thread *t);
+void thread_kick(struct thread *t);
 void schedule(void);
 /* Mark the current thread blocked; the next schedule() sleeps unless a wake came first. */
 void sched_prepare_block(void);

@@ -61,6 +61,8 @@ int excache_fault(struct mm *mm, uint64_t va, bool write);
 /* Copy to or from mm's memory through the cache, faulting pages in; 0 or -EFAULT. */
 int excache_copy_in(struct mm *mm, void *dst, uint64_t uva, size_t n);
 int excache_copy_out(struct mm *mm, uint64_t uva, const void *src, size_t n);
+/* Copy n bytes within one resident page, never faulting; -EAGAIN if not resident. */
+int excache_peek(struct mm *mm, void *dst, uint64_t uva, size_t n);
 /* Evict mm's lines in [start, end); write dirty ones back first when writeback is set. */
 void excache_flush(struct mm *mm, uint64_t start, uint64_t end, bool writeback);
 /* Forget every line of mm (nobody uses it); waits for evictions of its lines in flight. */

@@ -30,7 +30,8 @@ struct uthread {
 	struct thread *thread;		/* fixed: the kernel thread running it */
 	struct process *proc;		/* fixed */
 	uint32_t tid;			/* fixed */
-	uint64_t sigmask;		/* table lock: blocked signals (bit n - 1: signal n) */
+	uint64_t sigmask;		/* atomic: blocked signals (bit n - 1: signal n) */
+	uint64_t clear_child_tid;	/* own thread: zeroed and woken at exit */
 	uint64_t pending;		/* table lock: signals sent to this thread */
 	uint64_t saved_mask;		/* own thread: sigsuspend's mask to restore */
 	bool restore_mask;		/* own thread: saved_mask is set */
@@ -59,6 +60,8 @@ struct process {
 	bool exiting;			/* table lock: its threads must stop */
 	int exit_wstatus;		/* table lock: what exiting threads report */
 	uint64_t pending;		/* table lock: signals sent to the process */
+	uint64_t alarm_at;		/* table lock: ITIMER_REAL's clock_ns() deadline, 0: off */
+	uint64_t alarm_every;		/* table lock: its interval, 0: once */
 	struct linux_sigaction actions[NSIG];	/* table lock; [n - 1]: signal n */
 	struct list_head threads;	/* table lock: its live uthreads */
 	struct wait_queue child_wq;	/* its wait4 sleeps here; a child's exit wakes it */
@@ -111,6 +114,14 @@ bool uthread_interrupted(void);
 	})
 /* Start a thread of p on a CPU of the pmon's choice, entering with t->start. */
 int uthread_start(struct uthread *t);
+/*
+ * clone(CLONE_THREAD): a new thread of t's process entering with regs on stack sp
+ * (and TLS tls if settls), returning 0 there; its tid, also stored at ptid if given
+ * and at ctid if set_ctid; at its exit, ctid is zeroed and woken if clear_ctid.
+ */
+long uthread_clone(struct uthread *t, const struct user_regs *regs, uint64_t sp,
+		   uint64_t tls, bool settls, uint64_t ptid, uint64_t ctid, bool set_ctid,
+		   bool clear_ctid);
 /* Leave user mode for good: the thread is gone, and so is p if it was the last. */
 void uthread_exit(int wstatus) __attribute__((noreturn));
 /* pmon_user_ops.ret_to_user: stop a thread whose process exits, deliver signals. */

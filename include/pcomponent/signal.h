@@ -19,6 +19,8 @@ struct process;
 int signal_send(uint32_t pid, int sig);
 /* Send sig to every process of process group pgid; -ESRCH if there is none. */
 int signal_send_group(uint32_t pgid, int sig);
+/* Send sig to thread tid (of process tgid, unless 0): tkill, tgkill. */
+int signal_send_tid(uint32_t tgid, uint32_t tid, int sig);
 /* Send sig to thread t itself (SIGPIPE, a fault). */
 void signal_send_thread(struct uthread *t, int sig);
 /* Is a signal pending that t does not block? */

@@ -298,10 +298,8 @@ static void input_read(struct job *j)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n <= 0)
-		j->in_eof = 1;
-	else
-		j->in_len = (size_t)n;
+	j->in_eof = n <= 0;
+	j->in_len = n > 0 ? (size_t)n : 0;
 	j->in_off = 0;
 }
 
