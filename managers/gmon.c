@@ -1,11 +1,13 @@
 /*
- * The global managers' monitor (build/gmon.elf). So far its one service is GMM:
- * mComponents report their memory every second (M2G_MEM_REPORT) and anyone may ask
+ * The global managers' monitor (build/gmon.elf): GMM and GPM.
+ * GMM: mComponents report their memory every second (M2G_MEM_REPORT) and anyone may ask
  * where an address space's home or a vRegion lives (X2G_PLACE), until its home
- * releases it (X2G_RELEASE); a fork copies them (M2G_MM_COPY). The policy itself is
- * the portable managers/gmm.c.
+ * releases it (X2G_RELEASE); a fork copies them (M2G_MM_COPY).
+ * GPM: pComponents report their load every second (P2G_LOAD_REPORT) and anyone may ask
+ * which of them should run a new process (H2G_PLACE_PROC).
+ * The policies themselves are the portable managers/gmm.c and managers/gpm.c.
  */
-#define LOG_SUBSYS "gmm"
+#define LOG_SUBSYS "gmon"
 #include "kernel/arch.h"
 #include "kernel/errno.h"
 #include "kernel/mm.h"
@@ -15,15 +17,21 @@
 #include "kernel/time.h"
 #include "lib/string.h"
 #include "managers/gmm.h"
+#include "managers/gpm.h"
 
 #define GMM_TIMEOUT	(3 * NSEC_PER_SEC)	/* three missed reports */
 #define GMM_CHARGE	256			/* pages a new placement is assumed to take */
 #define GMM_VREGIONS	131072			/* 1 GiB vRegions over 128 TiB of user space */
 #define GMM_RECORDS	65536
+#define GPM_TIMEOUT	(3 * NSEC_PER_SEC)	/* three missed reports */
+#define GPM_CHARGE_REPORTS 2			/* a placement counts until the 2nd report */
 
-static struct spinlock gmm_lock = SPINLOCK_INIT("gmm");	/* gmm, is_mmon */
+static struct spinlock gmm_lock = SPINLOCK_INIT("gmm");	/* gmm */
 static struct gmm gmm;
-static bool is_mmon[256];	/* from the cluster map: who may report memory */
+static struct spinlock gpm_lock = SPINLOCK_INIT("gpm");	/* gpm */
+static struct gpm gpm;
+/* From the cluster map at start, read-only after: who may report memory, and load. */
+static bool is_mmon[256], is_pmon[256];
 
 static void *gmm_kmalloc(void *ctx, size_t size)
 {
@@ -129,12 +137,59 @@ static int copy(void *ctx, uint8_t peer, const void *req, size_t len, void *resp
 	return err < 0 ? err : 0;
 }
 
+/* A report registers its sender on first contact; only pComponents may report. */
+static int load_report(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		       size_t resp_max)
+{
+	struct p2g_load_report r;
+	struct gpm_load l;
+	int err;
+
+	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	memcpy(&r, req, sizeof(r));
+	if (!is_pmon[peer])
+		return -EPERM;
+	l = (struct gpm_load){ .cpus = r.cpus, .lines = r.lines, .procs_max = r.procs_max,
+			       .threads = r.threads, .procs = r.procs };
+	spin_lock(&gpm_lock);
+	err = gpm_report(&gpm, peer, &l, clock_ns());
+	spin_unlock(&gpm_lock);
+	if (err == 1)
+		pr_info("pComponent %u joins: %u CPUs, %u ExCache lines, %u of %u processes",
+			peer, r.cpus, r.lines, r.procs, r.procs_max);
+	return err < 0 ? err : 0;
+}
+
+static int place_proc(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		      size_t resp_max)
+{
+	struct g2h_place_proc out = { 0 };
+	struct h2g_place_proc q;
+	int err;
+
+	(void)ctx, (void)peer, (void)len;
+	memcpy(&q, req, sizeof(q));
+	if (resp_max < sizeof(out))
+		return -ENOSPC;
+	spin_lock(&gpm_lock);
+	err = gpm_place(&gpm, q.vnode, clock_ns(), &out.pmon);
+	spin_unlock(&gpm_lock);
+	if (err)
+		return err;
+	memcpy(resp, &out, sizeof(out));
+	return sizeof(out);
+}
+
 static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 	[M2G_MEM_REPORT] = { mem_report, sizeof(struct m2g_mem_report),
 			     sizeof(struct m2g_mem_report) },
 	[X2G_PLACE] = { place, sizeof(struct x2g_place), sizeof(struct x2g_place) },
 	[X2G_RELEASE] = { release, sizeof(uint32_t), sizeof(uint32_t) },
 	[M2G_MM_COPY] = { copy, sizeof(struct m2g_mm_copy), sizeof(struct m2g_mm_copy) },
+	[P2G_LOAD_REPORT] = { load_report, sizeof(struct p2g_load_report),
+			      sizeof(struct p2g_load_report) },
+	[H2G_PLACE_PROC] = { place_proc, sizeof(struct h2g_place_proc),
+			     sizeof(struct h2g_place_proc) },
 };
 
 static int gmon_start(const struct node_config *cfg)
@@ -144,10 +199,18 @@ static int gmon_start(const struct node_config *cfg)
 		.nvregions = GMM_VREGIONS, .max_records = GMM_RECORDS,
 		.seed = arch_entropy(),
 	};
+	struct gpm_params pp = {
+		.timeout_ns = GPM_TIMEOUT, .charge_reports = GPM_CHARGE_REPORTS,
+		.seed = arch_entropy(),
+	};
+	int err;
 
-	for (unsigned i = 0; i < cfg->npeers; i++)
+	for (unsigned i = 0; i < cfg->npeers; i++) {
 		is_mmon[cfg->peers[i].id] = cfg->peers[i].role == ROLE_MMON;
-	return gmm_init(&gmm, &p, &gmm_heap);
+		is_pmon[cfg->peers[i].id] = cfg->peers[i].role == ROLE_PMON;
+	}
+	err = gpm_init(&gpm, &pp);
+	return err ? err : gmm_init(&gmm, &p, &gmm_heap);
 }
 
 const struct monitor monitor = {

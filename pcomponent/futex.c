@@ -57,7 +57,7 @@ static int lock_and_read(struct mm *mm, uint64_t uaddr, struct bucket *b, uint32
 			return 0;
 		spin_unlock(&b->lock);
 	}
-	return -EFAULT;
+	return -EAGAIN;			/* as if it changed: the caller looks again */
 }
 
 static void wake_waiter(struct timer *tm)
@@ -208,9 +208,11 @@ static uint32_t move_some(struct bucket *b, struct bucket *b2, struct mm *mm, ui
 			break;
 		if (w->mm != mm || w->uaddr != uaddr)
 			continue;
-		list_del(&w->link);
 		__atomic_store_n(&w->uaddr, uaddr2, __ATOMIC_RELAXED);
-		list_add_tail(&w->link, &b2->waiters);
+		if (b2 != b) {		/* else it stays put: the walk must not meet it again */
+			list_del(&w->link);
+			list_add_tail(&w->link, &b2->waiters);
+		}
 		moved++;
 	}
 	return moved;
@@ -225,17 +227,19 @@ long futex_requeue(struct mm *mm, uint64_t uaddr, uint32_t n, uint64_t uaddr2, u
 
 	if ((uaddr & 3) || (uaddr2 & 3))
 		return -EINVAL;
-	if (mm_copy_in(mm, &now, uaddr, sizeof(now)))
-		return -EFAULT;
-	for (;;) {
-		lock_two(b, b2);
-		err = cmp ? excache_peek(mm, &now, uaddr, sizeof(now)) : 0;
-		if (err != -EAGAIN)
-			break;
-		unlock_two(b, b2);
+	for (int i = 0; cmp; i++) {
+		if (i == PEEK_TRIES)
+			return -EAGAIN;
 		if (mm_copy_in(mm, &now, uaddr, sizeof(now)))
 			return -EFAULT;
+		lock_two(b, b2);
+		err = excache_peek(mm, &now, uaddr, sizeof(now));
+		if (!err)
+			break;
+		unlock_two(b, b2);
 	}
+	if (!cmp)
+		lock_two(b, b2);
 	if (cmp && now != val) {
 		unlock_two(b, b2);
 		return -EAGAIN;

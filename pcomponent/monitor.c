@@ -9,6 +9,7 @@
 #include "pcomponent/excache.h"
 #include "pcomponent/futex.h"
 #include "pcomponent/itimer.h"
+#include "pcomponent/load.h"
 #include "pcomponent/process.h"
 
 static const struct rpc_op pmon_ops[NET_OPCODE_MAX] = {
@@ -31,7 +32,9 @@ static int pmon_start(const struct node_config *cfg)
 	futex_init();
 	arch_user_init(&pmon_user_ops);
 	err = itimer_init();
-	return err ? err : proc_init(cfg);
+	if (!err)
+		err = proc_init(cfg);
+	return err ? err : load_report_start(cfg);
 }
 
 const struct monitor monitor = {

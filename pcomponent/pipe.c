@@ -34,15 +34,21 @@ static bool claim_read(struct pipe *p)
 	return ok;
 }
 
-/* Claim the write side if need bytes fit at once, or no reader is left. */
-static bool claim_write(struct pipe *p, uint32_t need)
+/*
+ * Claim the write side if need bytes fit at once, or no reader is left; *at and
+ * *room get the tail and the space as they are now (a reader only adds room).
+ */
+static bool claim_write(struct pipe *p, uint32_t need, uint32_t *at, uint32_t *room)
 {
 	bool ok;
 
 	spin_lock(&p->lock);
 	ok = !p->writing && (!p->readers || PIPE_SIZE - p->count >= need);
-	if (ok)
+	if (ok) {
 		p->writing = true;
+		*at = (p->head + p->count) % PIPE_SIZE;
+		*room = p->readers ? PIPE_SIZE - p->count : 0;
+	}
 	spin_unlock(&p->lock);
 	return ok;
 }
@@ -118,22 +124,21 @@ static long pipe_read(struct file *f, struct mm *mm, uint64_t uva, size_t n)
 static long write_some(struct file *f, struct mm *mm, uint64_t uva, size_t n)
 {
 	struct pipe *p = f->priv;
-	uint32_t need = n <= PIPE_BUF ? (uint32_t)n : 1, k, done;
+	uint32_t need = n <= PIPE_BUF ? (uint32_t)n : 1, at, k, done;
 	int err;
 
 	if ((f->flags & O_NONBLOCK) && must_wait(p, false, need))
 		return -EAGAIN;
-	err = uthread_wait_event(&p->wq, claim_write(p, need));
+	err = uthread_wait_event(&p->wq, claim_write(p, need, &at, &k));
 	if (err)
 		return err;
-	if (!p->readers) {
+	if (!k) {
 		release(p, false, 0);
 		return -EPIPE;
 	}
-	k = PIPE_SIZE - p->count;
 	if (k > n)
 		k = (uint32_t)n;
-	done = move(p, mm, uva, p->head + p->count, k, false);
+	done = move(p, mm, uva, at, k, false);
 	release(p, false, done);
 	return done ? (long)done : -EFAULT;
 }

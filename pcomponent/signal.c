@@ -295,6 +295,16 @@ long signal_return(struct uthread *t, struct user_regs *r)
 	return (long)mc->rax;
 }
 
+/* Under proc_lock: sig, now ignored, is pending nowhere in p, as on Linux. */
+static void discard(struct process *p, int sig)
+{
+	struct list_head *l;
+
+	p->pending &= ~BIT(sig);
+	list_for_each(l, &p->threads)
+		list_entry(l, struct uthread, link)->pending &= ~BIT(sig);
+}
+
 int signal_action(struct process *p, int sig, const struct linux_sigaction *act,
 		  struct linux_sigaction *old)
 {
@@ -307,7 +317,7 @@ int signal_action(struct process *p, int sig, const struct linux_sigaction *act,
 		p->actions[sig - 1] = *act;
 		p->actions[sig - 1].mask &= ~UNBLOCKABLE;
 		if (ignored(p, sig))
-			p->pending &= ~BIT(sig);
+			discard(p, sig);
 	}
 	spin_unlock(&proc_lock);
 	return 0;

@@ -142,6 +142,8 @@ enum net_opcode {
 	M2G_MM_COPY,		/* struct m2g_mm_copy -> nothing: give child the same placements */
 	H2P_INPUT,		/* struct h2p_input + bytes -> u32 bytes taken: the terminal's input */
 	H2P_SIGNAL,		/* struct h2p_signal -> nothing: a signal from the terminal */
+	P2G_LOAD_REPORT,	/* struct p2g_load_report -> nothing: a pmon's load, every second */
+	H2G_PLACE_PROC,		/* struct h2g_place_proc -> struct g2h_place_proc: GPM placement */
 	NET_OPCODE_MAX
 };
 
@@ -409,6 +411,33 @@ struct g2x_place {
 	uint8_t rsvd[6];	/* 0 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct g2x_place) == 8, "place response");
+
+/*
+ * P2G_LOAD_REPORT: a pComponent's capacity and load, sent every second; gmon's GPM
+ * places new processes by it (managers/gpm.c, which bounds each field).
+ */
+struct p2g_load_report {
+	uint32_t cpus;		/* CPUs user threads run on, >= 1 */
+	uint32_t lines;		/* ExCache lines, >= 1 */
+	uint32_t procs_max;	/* processes it runs at once at most */
+	uint32_t threads;	/* user threads of its live processes */
+	uint32_t procs;		/* live (started, not yet exited) processes, <= procs_max */
+	uint32_t rsvd;		/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct p2g_load_report) == 24, "load report");
+
+/* H2G_PLACE_PROC: which pComponent should run a new process of vnode (the run names none). */
+struct h2g_place_proc {
+	uint32_t vnode;		/* the virtual server it will belong to, >= 1 */
+	uint32_t rsvd;		/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct h2g_place_proc) == 8, "process placement request");
+
+struct g2h_place_proc {
+	uint8_t pmon;		/* node id: send it the H2P_SPAWN */
+	uint8_t rsvd[7];	/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct g2h_place_proc) == 8, "process placement response");
 
 /* READ_REQ payload. */
 struct net_read_req {

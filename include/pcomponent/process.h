@@ -82,6 +82,8 @@ int proc_input(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 int proc_exstats(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 
 int proc_init(const struct node_config *cfg);
+/* Live processes and their threads now, for the load report to GPM (pcomponent/load.c). */
+void proc_load(uint32_t *threads, uint32_t *procs);
 /* User traps on this monitor (pcomponent/fault.c). */
 extern const struct user_ops pmon_user_ops;
 

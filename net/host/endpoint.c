@@ -63,12 +63,16 @@ static void env_log(void *ctx, const char *fmt, ...)
 	fflush(h->log);
 }
 
+/* host_open left us in <run_dir>/fabric: a relative run_dir no longer names it. */
 int host_log_to_run_dir(struct host_ep *h, const char *run_dir)
 {
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.log", run_dir, h->self->name);
+	if (run_dir[0] == '/')
+		snprintf(path, sizeof(path), "%s/%s.log", run_dir, h->self->name);
+	else
+		snprintf(path, sizeof(path), "../%s.log", h->self->name);
 	f = fopen(path, "a");
 	if (!f)
 		return -errno;

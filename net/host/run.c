@@ -1,5 +1,6 @@
 /*
- * tessera-net run: start a static ELF on a pmon and be its terminal. The host asks
+ * tessera-net run: start a static ELF on a pmon and be its terminal. With `run any`,
+ * GPM on gmon picks the pmon first (H2G_PLACE_PROC). The host asks
  * the pmon for a process (H2P_SPAWN), stages the image on the process's home
  * mComponent (H2M_IMAGE), starts it (H2P_START), then serves the P2H_OUTPUT and
  * P2H_EXIT requests the pmon sends back and exits with the program's status.
@@ -29,8 +30,12 @@
 #define RUN_TIMEOUT_MS 600000
 #define INPUT_RETRY (20 * 1000000ULL)	/* the pmon's input buffer was full */
 #define INPUT_TIMEOUT (10 * SEC)
+#define PLACE_TIMEOUT (5 * SEC)	/* pmons report every second: time for a new cluster's first */
+#define PLACE_RETRY (200 * 1000000ULL)
+#define RUN_ANY "any"		/* run any ELF: GPM places it */
 
-/* Set by the P2H_EXIT handler and by SIGINT: the wait loop has something to do. */
+/* Set by the P2H_EXIT handler, an H2P_INPUT's answer and SIGINT: the wait loop has
+ * something to do. */
 static volatile int wake;
 static volatile sig_atomic_t interrupted;
 
@@ -41,6 +46,7 @@ enum { EXIT_USAGE = 2, EXIT_TIMEOUT = 124, EXIT_CLUSTER = 125, EXIT_NOEXEC = 126
 struct job {
 	struct host_ep *h;
 	uint8_t pmon;
+	const char *pmon_name;		/* its name in the cluster map */
 	uint32_t pid;
 	uint32_t mm;			/* its address space, named in H2M_IMAGE */
 	volatile int exited;
@@ -260,6 +266,7 @@ static void input_done(void *arg, int status, const void *resp, size_t len)
 	uint32_t taken = 0;
 
 	j->in_busy = 0;
+	wake = 1;
 	if (status >= 0 && len == sizeof(taken))
 		memcpy(&taken, resp, sizeof(taken));
 	if (status < 0) {		/* the program is gone, or the pmon: stop feeding it */
@@ -314,7 +321,6 @@ static void forward_sigint(struct job *j)
 	struct h2p_signal q = { .pid = j->pid, .sig = SIGINT };
 
 	interrupted = 0;
-	wake = j->exited;
 	rpc_call_start(&j->h->rpc, j->pmon, H2P_SIGNAL, &q, sizeof(q), INPUT_TIMEOUT, signal_done,
 		       NULL);
 }
@@ -325,6 +331,7 @@ static void wait_turn(struct job *j, uint64_t until)
 	bool want_input = j->in_fd >= 0 && !j->in_busy && !j->in_eof && j->in_len == j->in_off;
 	uint64_t now = host_now();
 
+	wake = j->exited || interrupted;
 	if (j->in_len > j->in_off && j->in_retry > now && j->in_retry < until)
 		until = j->in_retry;
 	if (host_wait_fd(j->h, &wake, want_input ? j->in_fd : -1, until > now ? until - now : 0)
@@ -377,7 +384,7 @@ static bool lost(int err)
 /* Spawn, upload, start, serve: the program's exit status or the tool's exit code. */
 static int run_job(struct job *j, const struct opts *o)
 {
-	const char *pmon = o->words[1];
+	const char *pmon = j->pmon_name;
 	uint8_t home;
 	int err, code;
 
@@ -407,11 +414,89 @@ static int run_job(struct job *j, const struct opts *o)
 	return code ? code : exit_status(j);
 }
 
+static const struct host_peer *peer_by_id(const struct host_ep *h, uint8_t id)
+{
+	for (unsigned i = 0; i < h->npeers; i++)
+		if (h->peers[i].id == id)
+			return &h->peers[i];
+	return NULL;
+}
+
+static const struct host_peer *peer_by_role(const struct host_ep *h, const char *role)
+{
+	for (unsigned i = 0; i < h->npeers; i++)
+		if (!strcmp(h->peers[i].role, role))
+			return &h->peers[i];
+	return NULL;
+}
+
+/*
+ * Ask GPM on gmon which pmon should run a process of o->vnode. -EAGAIN, no pmon heard
+ * from yet (a cluster just up), is asked again until PLACE_TIMEOUT. The pmon's node id,
+ * or a negative errno.
+ */
+static int ask_gpm(struct host_ep *h, uint8_t gmon, const struct opts *o)
+{
+	struct h2g_place_proc q = { .vnode = o->vnode };
+	uint64_t deadline = host_now() + PLACE_TIMEOUT;
+	struct g2h_place_proc r;
+	const struct host_peer *p;
+	static volatile int never;
+	int ret;
+
+	for (;;) {
+		ret = host_rpc(h, gmon, H2G_PLACE_PROC, &q, sizeof(q), &r, sizeof(r), PLACE_TIMEOUT);
+		if (ret != -EAGAIN || host_now() >= deadline)
+			break;
+		(void)host_wait(h, &never, PLACE_RETRY);
+	}
+	if (ret < 0)
+		return ret;
+	p = peer_by_id(h, r.pmon);
+	return ret == (int)sizeof(r) && p && !strcmp(p->role, "pmon") ? r.pmon : -EPROTO;
+}
+
+/*
+ * `run any`: the pmon GPM chose (noted in the run dir's log), or -1 with a message and
+ * the tool's exit code in *code: 2 if the map cannot say (no gmon, a node called
+ * "any"), 125 if gmon did not answer with a pmon.
+ */
+static int place_any(struct host_ep *h, const struct opts *o, int *code)
+{
+	const struct host_peer *gmon = peer_by_role(h, "gmon");
+	int node;
+
+	*code = EXIT_USAGE;
+	if (host_peer(h, RUN_ANY)) {
+		fprintf(stderr, "tessera-net: a node is called '%s': 'run %s' cannot ask GPM\n",
+			RUN_ANY, RUN_ANY);
+		return -1;
+	}
+	if (!gmon) {
+		fprintf(stderr, "tessera-net: no gmon in the cluster map to place the program\n");
+		return -1;
+	}
+	*code = EXIT_CLUSTER;
+	node = ask_gpm(h, gmon->id, o);
+	if (node == -EAGAIN)
+		fprintf(stderr, "tessera-net: %s knows no live pmon to run on\n", gmon->name);
+	else if (node == -ENOSPC)
+		fprintf(stderr, "tessera-net: every pmon is full\n");
+	else if (node < 0)
+		fprintf(stderr, "tessera-net: placement by %s failed: %s\n", gmon->name,
+			strerror(-node));
+	else if (h->log != stderr)
+		fprintf(h->log, "[%s run] %s placed the program on %s (vnode %u)\n", h->self->name,
+			gmon->name, peer_by_id(h, (uint8_t)node)->name, o->vnode);
+	return node < 0 ? -1 : node;
+}
+
 int tool_run(const struct opts *o)
 {
 	struct job *j = calloc(1, sizeof(*j));
 	struct host_ep h;
 	int err, ret = EXIT_USAGE, node;
+	bool any = !strcmp(o->words[1], RUN_ANY);
 
 	if (!j)
 		return EXIT_USAGE;
@@ -426,10 +511,11 @@ int tool_run(const struct opts *o)
 		goto out_free;
 	/* The program's stderr is ours: transport notes go to the run dir's log instead. */
 	(void)host_log_to_run_dir(&h, o->run_dir);
-	node = tool_node(&h, o->words[1]);
+	node = any ? place_any(&h, o, &ret) : tool_node(&h, o->words[1]);
 	if (node >= 0) {
 		j->h = &h;
 		j->pmon = (uint8_t)node;
+		j->pmon_name = peer_by_id(&h, j->pmon)->name;
 		ret = run_job(j, o);
 		host_flush(&h, FLUSH_TIMEOUT);
 	}

@@ -27,9 +27,10 @@ static const char usage[] =
 	"  stats NODE [PEER]                     NODE's counters (of one peer, or all)\n"
 	"  inject NODE                           malformed frames and hostile requests\n"
 	"  place GMON MM VREGION|home            ask GMM which mComponent holds it\n"
-	"  run PMON [--vnode N] [--timeout-ms N] [--env K=V]... ELF [ARG...]\n"
-	"                                        run ELF on PMON, stream its output,\n"
-	"                                        exit with its status\n"
+	"  run PMON|any [--vnode N] [--timeout-ms N] [--env K=V]... ELF [ARG...]\n"
+	"                                        run ELF on PMON (any: the pmon GPM on\n"
+	"                                        gmon picks), stream its output, exit\n"
+	"                                        with its status\n"
 	"  exstats PMON [PID]                    ExCache counters (of PID, or the node)\n"
 	"  memstats MMON                         the mComponent's page store counters\n"
 	"  fetch MMON MM VA [--write]            a forged page fetch (it must be refused)\n";
@@ -188,7 +189,7 @@ static int parse_opt(int c, struct opts *o)
 	return 0;
 }
 
-/* run PMON ELF: the words after ELF are the program's, dashes and all. */
+/* run PMON|any ELF: the words after ELF are the program's, dashes and all. */
 static bool program_args(const struct opts *o)
 {
 	return o->nwords >= 3 && !strcmp(o->words[0], "run");

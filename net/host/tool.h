@@ -28,7 +28,10 @@ int tool_join(struct host_ep *h, const struct opts *o);
 /* Send node every kind of malformed frame and hostile request; 0 if all were refused. */
 int tool_inject(struct host_ep *h, int node);
 
-/* run PMON ELF [ARG...] (o->words): the program's exit status, or the tool's (run.c). */
+/*
+ * run PMON|any ELF [ARG...] (o->words; any: GPM on gmon picks the pmon): the program's
+ * exit status, or the tool's (run.c).
+ */
 int tool_run(const struct opts *o);
 
 /* The memory side's counters and a forged fetch (mem.c); exit codes for main. */

@@ -2,6 +2,8 @@
 # status of `up`: 0 success, 1 a node, the fabric or the environment failed,
 # 2 bad usage or topology, 128+N interrupted by signal N before the cluster
 # was up. `fault`: 0 ok, 1 the fabric said error, 2 no fabric answers.
+# `run` and `shell` become build/tessera-net (docs/running.md): the program's
+# status, or the tool's own codes.
 import argparse
 import collections
 import os
@@ -38,7 +40,48 @@ def parser(repo):
         "words, list the fabric's commands (docs/fabric.md).")
     f.add_argument("words", nargs="*", metavar="WORD",
                    help="the command, e.g. 'loss 0.1' or 'link pmon0 down'")
+    place = argparse.ArgumentParser(add_help=False)
+    place.add_argument("--pmon", metavar="NAME", default="any",
+                       help="the process monitor to run on (default: GPM picks)")
+    place.add_argument("--vnode", metavar="N", type=int, default=1,
+                       help="the virtual server (default 1)")
+    r = sub.add_parser(
+        "run", parents=[common, place],
+        help="run a static ELF on a vNode; this terminal is its terminal",
+        description="Run PROG (a static x86-64 ELF on this host) on the running "
+        "cluster; its output comes here, our stdin goes to it, Ctrl-C interrupts it, "
+        "and the exit status is its own.")
+    r.add_argument("prog", metavar="PROG")
+    r.add_argument("args", nargs=argparse.REMAINDER, metavar="ARG")
+    sub.add_parser(
+        "shell", parents=[common, place],
+        help="an interactive busybox sh on a vNode",
+        description="Debian's busybox sh, interactive, on the running cluster: "
+        "type commands, Ctrl-C interrupts the one running, Ctrl-D leaves.")
     return p
+
+
+BUSYBOX = "/bin/busybox"
+
+
+def tool_argv(args, prog, prog_args):
+    """build/tessera-net's command line that runs prog on the cluster."""
+    return [os.path.join(os.path.abspath(args.build_dir), "tessera-net"),
+            "--run-dir", os.path.abspath(args.run_dir), "run", args.pmon,
+            "--vnode", str(args.vnode), prog, *prog_args]
+
+
+def run_main(args):
+    """Become tessera-net: the terminal stays ours, and so do signals."""
+    if args.command == "shell":
+        argv = tool_argv(args, BUSYBOX, ["sh", "-i"])
+    else:
+        argv = tool_argv(args, args.prog, args.args)
+    try:
+        os.execv(argv[0], argv)
+    except OSError as e:
+        print(f"tessera: cannot run {argv[0]}: {e.strerror}", file=sys.stderr)
+        return 2
 
 
 def load_topology(repo, path):
@@ -53,6 +96,8 @@ def main(repo, argv=None):
     args = parser(repo).parse_args(argv)
     if args.command == "fault":
         return fabric.fault_main(os.path.abspath(args.run_dir), args.words)
+    if args.command in ("run", "shell"):
+        return run_main(args)
     try:
         cluster = load_topology(repo, args.topology)
     except topology.TopologyError as e:

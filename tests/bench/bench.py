@@ -14,6 +14,7 @@ import tempfile
 import time
 
 import mem
+import proc     # also puts scripts/ on the path (linux_guest.py), for tesseractl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESSERA = [sys.executable, os.path.join(ROOT, "scripts", "tessera")]
@@ -102,20 +103,25 @@ def net_figures(run_dir):
     return net
 
 
+def default_cluster_figures(run_dir):
+    """Everything measured in the default cluster: the network, then procbench."""
+    return net_figures(run_dir), proc.tessera_figures(run_dir)
+
+
 def with_cluster(run_dir, fn, topology=TOPOLOGY):
     """Boot the cluster, run fn(run_dir) while it is up, stop it."""
-    proc = subprocess.Popen(TESSERA + ["up", "-t", topology, "--run-dir", run_dir],
-                            stdout=subprocess.PIPE, text=True)
+    launcher = subprocess.Popen(TESSERA + ["up", "-t", topology, "--run-dir", run_dir],
+                                stdout=subprocess.PIPE, text=True)
     try:
-        for line in proc.stdout:
+        for line in launcher.stdout:
             if "cluster ready" in line:
                 break
         else:
             sys.exit("bench: cluster did not come up")
         return fn(run_dir)
     finally:
-        proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
+        launcher.send_signal(signal.SIGINT)
+        launcher.wait(timeout=30)
 
 
 def report(boot, net):
@@ -136,9 +142,10 @@ def report(boot, net):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    linux = proc.linux_figures()        # the Linux guest, alone on the host, first
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as run_dir:
         runs = [boot_times(run_dir) for _ in range(BOOT_RUNS)]
-        net = with_cluster(run_dir, net_figures)
+        net, tessera_proc = with_cluster(run_dir, default_cluster_figures)
         memory = with_cluster(run_dir, mem.mem_figures, mem.TOPOLOGY)
     boot = {n: statistics.median(r[n] for r in runs) for n in runs[0]}
     with open(os.path.join(OUT, "boot.json"), "w") as f:
@@ -147,9 +154,13 @@ def main():
         json.dump({k: round(v, 2) for k, v in net.items()}, f, indent=2)
     with open(os.path.join(OUT, "mem.json"), "w") as f:
         json.dump({k: round(v, 2) for k, v in memory.items()}, f, indent=2)
+    procs = proc.combine(tessera_proc, linux)
+    with open(os.path.join(OUT, "proc.json"), "w") as f:
+        json.dump(procs, f, indent=2)
     report(boot, net)
     mem.report(memory)
-    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json and mem.json")
+    proc.report(procs)
+    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json, mem.json and proc.json")
 
 
 if __name__ == "__main__":

@@ -146,11 +146,13 @@ class ToolCluster:
     def __init__(self, run):
         self.run = run
 
-    def tool(self, *args, timeout=300):
-        """Run tessera-net against this cluster; the finished process."""
+    def tool(self, *args, timeout=300, input=None, text=True):
+        """Run tessera-net against this cluster; the finished process. Its stdin,
+        which a program it runs reads, is input (bytes or text), else empty."""
         return subprocess.run([str(BUILD / "tessera-net"), "--run-dir", str(self.run),
-                               *map(str, args)], capture_output=True, text=True,
-                              timeout=timeout)
+                               *map(str, args)], capture_output=True, text=text,
+                              timeout=timeout, input=input,
+                              stdin=subprocess.DEVNULL if input is None else None)
 
     def kv(self, *args, **kw):
         """The key=value pairs a tessera-net command printed (it must succeed)."""

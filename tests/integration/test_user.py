@@ -113,18 +113,19 @@ def test_write_to_read_only_mapping_is_sigsegv(cluster):
     assert cluster.run_prog("pmon0", "hello")[0] == 0
 
 
-def new_pid(cluster, pmon, before):
-    """The pid pmon gave the process it spawned after its log had `before` chars."""
-    m = re.search(r"pid (\d+) for node", cluster.log(pmon)[before:])
+def new_mm(cluster, pmon, before):
+    """The address space (mm id) of the process pmon spawned after its log had
+    `before` chars."""
+    m = re.search(r"pid \d+ for node \d+ \(vnode \d+\): mm (\d+),", cluster.log(pmon)[before:])
     assert m, cluster.log(pmon)[before:]
     return int(m.group(1))
 
 
-def owners(cluster, pid):
-    """vRegion -> owner mmon id, as the process's home logged GMM's answers."""
+def owners(cluster, mm):
+    """vRegion -> owner mmon id, as the address space's home logged GMM's answers."""
     text = cluster.log("mmon0") + cluster.log("mmon1")
     return {int(v, 16): int(o) for v, o in
-            re.findall(rf"pid={pid} vregion=(0x[0-9a-f]+|0) owned by mmon (\d+)", text)}
+            re.findall(rf"mm={mm} vregion=(0x[0-9a-f]+|0) owned by mmon (\d+)", text)}
 
 
 def test_heap_across_a_vregion_boundary_on_two_mmons(cluster):
@@ -134,7 +135,7 @@ def test_heap_across_a_vregion_boundary_on_two_mmons(cluster):
     for attempt in range(6):
         mark = len(cluster.log("pmon1"))
         assert cluster.run_prog("pmon1", "heapcross") == on_host("heapcross")
-        placed = owners(cluster, new_pid(cluster, "pmon1", mark))
+        placed = owners(cluster, new_mm(cluster, "pmon1", mark))
         assert {0, 1} <= placed.keys(), placed
         if placed[0] != placed[1]:
             split.append(placed)
@@ -149,15 +150,16 @@ def test_forged_fetch_for_another_vnodes_page_is_refused(cluster):
     marks = {p: len(cluster.log(p)) for p in ("pmon0", "pmon1")}
     procs = [subprocess.Popen([TOOL, "--run-dir", str(cluster.run), "run", "--vnode",
                                str(vnode), pmon, str(USER / "memstress"), "8192", "3"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
              for vnode, pmon in ((1, "pmon0"), (2, "pmon1"))]
     try:
         wait_for(lambda: all("exec:" in cluster.log(p)[m:] for p, m in marks.items()), 60)
-        pids = [new_pid(cluster, p, marks[p]) for p in ("pmon0", "pmon1")]
-        wait_for(lambda: all(0 in owners(cluster, pid) for pid in pids), 60)
-        mmon = cluster.name(owners(cluster, pids[0])[0])
+        mms = [new_mm(cluster, p, marks[p]) for p in ("pmon0", "pmon1")]
+        wait_for(lambda: all(0 in owners(cluster, mm) for mm in mms), 60)
+        mmon = cluster.name(owners(cluster, mms[0])[0])
         before = cluster.kv("memstats", mmon)
-        forged = cluster.kv("fetch", mmon, pids[0], hex(0x401000))
+        forged = cluster.kv("fetch", mmon, mms[0], hex(0x401000))
         assert forged["status"] == "-1" and forged["errno"] == "EPERM", forged
         after = cluster.kv("memstats", mmon)
         assert int(after["refused"]) == int(before["refused"]) + 1

@@ -32,13 +32,22 @@ UNIT_SRCS_mmon_fork := $(UNIT_SRCS_mmon)
 UNIT_SRCS_mmon_fuzz := $(UNIT_SRCS_mmon)
 
 # The global managers' policies (managers/, linked into gmon.elf).
-UNIT_TESTS += gmm gmm_copy
+UNIT_TESTS += gmm gmm_copy gpm
 UNIT_SRCS_gmm := managers/gmm.c
 UNIT_SRCS_gmm_copy := managers/gmm.c
+UNIT_SRCS_gpm := managers/gpm.c
 
 # The ExCache's victim policies (pcomponent/, linked into pmon.elf).
 UNIT_TESTS += excache_policy
 UNIT_SRCS_excache_policy := pcomponent/excache_fifo.c pcomponent/excache_clock.c
+
+# The process monitor's descriptors, pipes, futexes and signals, on stubs of the kernel
+# (tests/unit/pmon_host.c); the signal frame is checked against the host's Linux uapi.
+UNIT_PMON_TESTS := pmon_file pmon_pipe pmon_futex pmon_signal
+UNIT_TESTS += $(UNIT_PMON_TESTS)
+$(foreach t,$(UNIT_PMON_TESTS),$(eval UNIT_SRCS_$(t) := pcomponent/file.c pcomponent/pipe.c \
+	pcomponent/futex.c pcomponent/signal.c tests/unit/pmon_host.c))
+UNIT_SRCS_pmon_signal += tests/unit/sigframe_abi.c
 
 # The message layer: every test links all of net/ (not net/fabric/ or net/host/)
 # and the simulated fabric.
