@@ -75,8 +75,12 @@ static void __schedule(bool preempt)
 	c->need_resched = false;
 	next->state = THREAD_RUNNING;
 	if (next != prev) {
+		uint64_t now = clock_ns();
+
+		prev->run_ns += now - prev->ran_since;
+		next->ran_since = now;
 		c->current = next;
-		c->slice_end = clock_ns() + TIME_SLICE_NS;
+		c->slice_end = now + TIME_SLICE_NS;
 		if (prev->state == THREAD_DEAD)
 			c->dead = prev;
 		arch_thread_switch(prev, next);
@@ -125,6 +129,17 @@ void thread_kick(struct thread *t)
 	running = __atomic_load_n(&c->current, __ATOMIC_RELAXED) == t;
 	if (running && c != this_cpu())
 		arch_send_resched(c->id);
+}
+
+uint64_t thread_run_ns(struct thread *t)
+{
+	unsigned long flags = spin_lock_irqsave(&t->cpu->rq_lock);
+	uint64_t ns = t->run_ns;
+
+	if (t->cpu->current == t)
+		ns += clock_ns() - t->ran_since;
+	spin_unlock_irqrestore(&t->cpu->rq_lock, flags);
+	return ns;
 }
 
 /* Make t runnable if it is blocked; it runs when its CPU next schedules. */

@@ -9,13 +9,9 @@
 #include "pcomponent/file.h"
 #include "syscalls.h"
 
-#define PATH_MAX 4096
-#define NAME_COPY 64		/* longer than any path that can exist here */
-
-/* The path at uva, if it is short enough to be one of ours; -ENOENT otherwise. */
-static int get_path(struct uthread *t, uint64_t uva, char *buf)
+int user_path(struct uthread *t, uint64_t uva, char buf[USER_PATH_MAX])
 {
-	for (unsigned i = 0; i < NAME_COPY; i++) {
+	for (unsigned i = 0; i < USER_PATH_MAX; i++) {
 		if (mm_copy_in(t->proc->mm, &buf[i], uva + i, 1))
 			return -EFAULT;
 		if (!buf[i])
@@ -31,9 +27,9 @@ static bool is_root(const char *path)
 
 static long open_path(struct uthread *t, uint64_t upath, uint64_t flags)
 {
-	char path[NAME_COPY];
+	char path[USER_PATH_MAX];
 	struct file *f;
-	int err = get_path(t, upath, path), fd;
+	int err = user_path(t, upath, path), fd;
 
 	if (err)
 		return err;
@@ -68,8 +64,8 @@ SYSCALL(sys_getcwd)
 
 SYSCALL(sys_chdir)
 {
-	char path[NAME_COPY];
-	int err = get_path(t, a[0], path);
+	char path[USER_PATH_MAX];
+	int err = user_path(t, a[0], path);
 
 	return err ? err : is_root(path) ? 0 : -ENOENT;
 }
@@ -101,8 +97,8 @@ SYSCALL(sys_fstat)
 
 static long stat_path(struct uthread *t, uint64_t upath, uint64_t buf)
 {
-	char path[NAME_COPY];
-	int err = get_path(t, upath, path);
+	char path[USER_PATH_MAX];
+	int err = user_path(t, upath, path);
 
 	if (err)
 		return err;

@@ -4,6 +4,7 @@
  * wall clock at spawn plus the pmon's monotonic time since.
  */
 #include "kernel/arch.h"
+#include "kernel/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/time.h"
 #include "lib/string.h"
@@ -237,4 +238,58 @@ SYSCALL(sys_setitimer)
 		   usec_ns(v.interval_sec, v.interval_usec), &old, &old_interval);
 	o = to_itimerval(old, old_interval);
 	return a[2] && mm_copy_out(t->proc->mm, a[2], &o, sizeof(o)) ? -EFAULT : 0;
+}
+
+SYSCALL(sys_gettimeofday)
+{
+	int64_t ns = clock_of(t, CLOCK_REALTIME);
+	int64_t tv[2] = { ns / (int64_t)NSEC_PER_SEC, ns % (int64_t)NSEC_PER_SEC / 1000 };
+
+	return a[0] && mm_copy_out(t->proc->mm, a[0], tv, sizeof(tv)) ? -EFAULT : 0;
+}
+
+SYSCALL(sys_time)
+{
+	int64_t now = clock_of(t, CLOCK_REALTIME) / (int64_t)NSEC_PER_SEC;
+
+	return a[0] && mm_copy_out(t->proc->mm, a[0], &now, sizeof(now)) ? -EFAULT : now;
+}
+
+/* User threads run on CPUs 1..n-1 (CPU 0 on a one-CPU pmon): that is the set. */
+SYSCALL(sys_sched_getaffinity)
+{
+	uint64_t mask = ncpus > 1 ? ((ncpus >= 64 ? ~0ULL : (1ULL << ncpus) - 1) & ~1ULL) : 1;
+
+	if (a[0] && a[0] != t->proc->pid && a[0] != t->tid)
+		return -ESRCH;
+	if (a[1] < sizeof(mask) || (a[1] & 7))
+		return -EINVAL;
+	return mm_copy_out(t->proc->mm, a[2], &mask, sizeof(mask)) ? -EFAULT : (long)sizeof(mask);
+}
+
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	uint8_t rest[4];
+};
+
+/* The pmon's own view: uptime, its processes, and its ExCache as the program's RAM. */
+SYSCALL(sys_sysinfo)
+{
+	struct linux_sysinfo si = { .uptime = (int64_t)(clock_ns() / NSEC_PER_SEC),
+				    .mem_unit = 1 };
+	struct p2x_exstats x;
+	uint32_t threads, procs;
+
+	excache_stats(NULL, &x);
+	proc_load(&threads, &procs);
+	si.procs = (uint16_t)procs;
+	si.totalram = (uint64_t)x.lines * NET_PAGE_SIZE;
+	si.freeram = (uint64_t)(x.lines - x.resident) * NET_PAGE_SIZE;
+	return mm_copy_out(t->proc->mm, a[0], &si, sizeof(si));
 }

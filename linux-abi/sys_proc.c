@@ -5,6 +5,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/mm.h"
+#include "kernel/time.h"
 #include "lib/string.h"
 #include "mcomponent/vma.h"
 #include "linux-abi/abi.h"
@@ -102,17 +103,43 @@ SYSCALL(sys_clone)
 	return pid;
 }
 
+/* CPU time as getrusage and wait4 give it: all of it counts as user time. */
+static int put_rusage(struct mm *mm, uint64_t uva, uint64_t cpu_ns)
+{
+	struct linux_rusage ru = {
+		.utime_sec = (int64_t)(cpu_ns / NSEC_PER_SEC),
+		.utime_usec = (int64_t)(cpu_ns % NSEC_PER_SEC / 1000),
+	};
+
+	return mm_copy_out(mm, uva, &ru, sizeof(ru));
+}
+
 SYSCALL(sys_wait4)
 {
+	uint64_t cpu_ns = 0;
 	int wstatus = 0;
 	long pid;
 
-	if (a[3])
-		return -EINVAL;		/* no rusage accounting yet */
-	pid = proc_wait(t->proc, (int32_t)a[0], (int)a[2], &wstatus);
+	pid = proc_wait(t->proc, (int32_t)a[0], (int)a[2], &wstatus, &cpu_ns);
 	if (pid > 0 && a[1] && mm_copy_out(t->proc->mm, a[1], &wstatus, sizeof(wstatus)))
 		return -EFAULT;
+	if (pid > 0 && a[3] && put_rusage(t->proc->mm, a[3], cpu_ns))
+		return -EFAULT;
 	return pid;
+}
+
+SYSCALL(sys_getrusage)
+{
+	int64_t who = (int64_t)a[0];
+	uint64_t ns;
+
+	if (who == RUSAGE_THREAD)
+		ns = thread_run_ns(current());
+	else if (who == RUSAGE_SELF || who == RUSAGE_CHILDREN)
+		ns = proc_cpu_ns(t->proc, who == RUSAGE_CHILDREN);
+	else
+		return -EINVAL;
+	return put_rusage(t->proc->mm, a[1], ns);
 }
 
 /* Append the NULL-terminated array of strings at uva to buf; the count or -errno. */
@@ -141,12 +168,13 @@ static long copy_strings(struct mm *mm, uint64_t uva, char *buf, uint32_t *len)
 	return n;
 }
 
-static bool is_self_exe(struct mm *mm, uint64_t path)
+/* 0 if path names the running program's image; else -EFAULT or -ENOENT. */
+static int self_exe(struct uthread *t, uint64_t path)
 {
-	static const char self[] = "/proc/self/exe";
-	char name[sizeof(self)];
+	char name[USER_PATH_MAX];
+	int err = user_path(t, path, name);
 
-	return !mm_copy_in(mm, name, path, sizeof(name)) && !memcmp(name, self, sizeof(self));
+	return err ? err : strcmp(name, "/proc/self/exe") ? -ENOENT : 0;
 }
 
 /*
@@ -164,7 +192,7 @@ SYSCALL(sys_execve)
 
 	if (!buf)
 		return -ENOMEM;
-	err = is_self_exe(old, a[0]) ? 0 : -ENOENT;
+	err = self_exe(t, a[0]);
 	argc = err ? err : copy_strings(old, a[1], buf, &len);
 	envc = argc < 0 ? argc : copy_strings(old, a[2], buf, &len);
 	if (!err && (argc < 0 || envc < 0))

@@ -28,6 +28,9 @@ SYSCALL(sys_lseek);
 SYSCALL(sys_ioctl);
 
 /* sys_file.c */
+#define USER_PATH_MAX 64	/* longer than any path that can exist here */
+/* The path at uva into buf, if it is short enough to be one: 0, -EFAULT, -ENOENT. */
+int user_path(struct uthread *t, uint64_t uva, char buf[USER_PATH_MAX]);
 SYSCALL(sys_open);
 SYSCALL(sys_openat);
 SYSCALL(sys_getcwd);
@@ -42,6 +45,8 @@ SYSCALL(sys_futex);
 /* sys_poll.c */
 SYSCALL(sys_poll);
 SYSCALL(sys_ppoll);
+SYSCALL(sys_select);
+SYSCALL(sys_pselect6);
 
 /* sys_mm.c */
 SYSCALL(sys_brk);
@@ -61,6 +66,7 @@ SYSCALL(sys_set_tid_address);
 SYSCALL(sys_fork);
 SYSCALL(sys_clone);
 SYSCALL(sys_wait4);
+SYSCALL(sys_getrusage);
 SYSCALL(sys_execve);
 SYSCALL(sys_getpgid);
 SYSCALL(sys_setpgid);
@@ -94,5 +100,9 @@ SYSCALL(sys_prlimit64);
 SYSCALL(sys_zero);
 SYSCALL(sys_alarm);
 SYSCALL(sys_setitimer);
+SYSCALL(sys_gettimeofday);
+SYSCALL(sys_time);
+SYSCALL(sys_sched_getaffinity);
+SYSCALL(sys_sysinfo);
 
 #endif

@@ -145,7 +145,7 @@ static bool wait_done(struct process *p, int32_t pid, int options, struct proces
 	return *r != 0 || (options & WNOHANG);
 }
 
-long proc_wait(struct process *p, int32_t pid, int options, int *wstatus)
+long proc_wait(struct process *p, int32_t pid, int options, int *wstatus, uint64_t *cpu_ns)
 {
 	struct process *z = NULL;
 	long child;
@@ -160,6 +160,24 @@ long proc_wait(struct process *p, int32_t pid, int options, int *wstatus)
 		return r;
 	child = z->pid;
 	*wstatus = z->wstatus;
+	*cpu_ns = z->cpu_ns + z->children_cpu_ns;
+	spin_lock(&proc_lock);
+	p->children_cpu_ns += *cpu_ns;
+	spin_unlock(&proc_lock);
 	proc_free(z);
 	return child;
+}
+
+uint64_t proc_cpu_ns(struct process *p, bool children)
+{
+	struct list_head *l;
+	uint64_t ns;
+
+	spin_lock(&proc_lock);
+	ns = children ? p->children_cpu_ns : p->cpu_ns;
+	if (!children)
+		list_for_each(l, &p->threads)
+			ns += thread_run_ns(list_entry(l, struct uthread, link)->thread);
+	spin_unlock(&proc_lock);
+	return ns;
 }

@@ -78,10 +78,8 @@ long proc_fork(struct uthread *t, const struct user_regs *regs, uint64_t child_t
 	c->files = files_dup(p->files);
 	if (!c->files)
 		goto out_mm;
-	err = child_tid ? mm_copy_out(c->mm, child_tid, &c->pid, sizeof(c->pid)) : 0;
-	if (err)
-		goto out_files;
-	err = -ENOMEM;
+	if (child_tid)		/* a bad address fails quietly, as on Linux */
+		mm_copy_out(c->mm, child_tid, &c->pid, sizeof(c->pid));
 	ct = child_thread(t, c, regs);
 	if (!ct)
 		goto out_files;

@@ -145,6 +145,7 @@ void uthread_exit(int wstatus)
 	irq_enable();
 	spin_lock(&proc_lock);
 	list_del(&t->link);
+	p->cpu_ns += thread_run_ns(current());
 	last = --p->nthreads == 0;
 	if (last && !p->exiting) {
 		p->exiting = true;

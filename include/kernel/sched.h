@@ -30,6 +30,8 @@ struct thread {
 	void *arg;
 	void *stack;
 	struct user_ctx *user;		/* NULL for a kernel thread; see kernel/user.h */
+	uint64_t run_ns;		/* rq_lock of its CPU: time it ran, until its last switch */
+	uint64_t ran_since;		/* rq_lock of its CPU: when it last started running */
 	unsigned id;
 	char name[16];
 };
@@ -50,6 +52,8 @@ struct thread *thread_create_stopped(const char *name, void (*fn)(void *), void 
 void thread_exit(void) __attribute__((noreturn));
 void thread_wake(struct thread *t);
 void thread_kick(struct thread *t);
+/* The time t has run, up to now if it runs now. */
+uint64_t thread_run_ns(struct thread *t);
 void schedule(void);
 /* Mark the current thread blocked; the next schedule() sleeps unless a wake came first. */
 void sched_prepare_block(void);

@@ -195,6 +195,17 @@ struct linux_sigaction {
 	uint64_t mask;
 };
 
+/* getrusage, wait4 */
+#define RUSAGE_SELF 0
+#define RUSAGE_CHILDREN (-1)
+#define RUSAGE_THREAD 1
+
+struct linux_rusage {
+	int64_t utime_sec, utime_usec, stime_sec, stime_usec;
+	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock;
+	int64_t msgsnd, msgrcv, nsignals, nvcsw, nivcsw;
+};
+
 /* A wait status as wait4 stores it. */
 static inline int linux_wstatus_exited(int code)
 {

@@ -62,6 +62,8 @@ struct process {
 	uint64_t pending;		/* table lock: signals sent to the process */
 	uint64_t alarm_at;		/* table lock: ITIMER_REAL's clock_ns() deadline, 0: off */
 	uint64_t alarm_every;		/* table lock: its interval, 0: once */
+	uint64_t cpu_ns;		/* table lock: CPU time of its threads that exited */
+	uint64_t children_cpu_ns;	/* table lock: of its children it waited for, and theirs */
 	struct linux_sigaction actions[NSIG];	/* table lock; [n - 1]: signal n */
 	struct list_head threads;	/* table lock: its live uthreads */
 	struct wait_queue child_wq;	/* its wait4 sleeps here; a child's exit wakes it */
@@ -141,8 +143,10 @@ long proc_fork(struct uthread *t, const struct user_regs *regs, uint64_t child_t
  * (t no longer runs on it).
  */
 struct mm *proc_exec(struct uthread *t, struct mm *mm);
-/* wait4: a child's pid and wait status, 0 with WNOHANG, or -ECHILD / -EINTR. */
-long proc_wait(struct process *p, int32_t pid, int options, int *wstatus);
+/* wait4: a child's pid, wait status and CPU time, 0 with WNOHANG, or -ECHILD / -EINTR. */
+long proc_wait(struct process *p, int32_t pid, int options, int *wstatus, uint64_t *cpu_ns);
+/* CPU time of p's threads (RUSAGE_SELF), or of the children it waited for. */
+uint64_t proc_cpu_ns(struct process *p, bool children);
 /* End every thread of the current process with wstatus (exit_group, a fatal signal). */
 void proc_exit(int wstatus) __attribute__((noreturn));
 /* Kill the current process with a signal, logging why. */

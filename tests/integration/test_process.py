@@ -6,7 +6,6 @@
 import os
 import signal
 import subprocess
-import time
 
 import pytest
 
@@ -150,6 +149,20 @@ def test_a_faulting_thread_kills_its_process_only(cluster):
     assert cluster.run_bytes("pmon0", USER / "hello", 3)[0] == 3
 
 
+def test_gpm_spreads_a_burst_of_programs_over_the_pmons(cluster):
+    """Four programs started at once with `run any`: GPM (on gmon) places them by
+    load, charging each placement, so both pmons get some; all four run."""
+    marks = {p: len(cluster.log(p)) for p in PMONS}
+    procs = [subprocess.Popen([str(BUILD / "tessera-net"), "--run-dir", str(cluster.run), "run",
+                               "any", BUSYBOX, "sleep", "2"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, results
+    ran = {p: cluster.log(p)[marks[p]:].count(" exec: ") for p in PMONS}
+    assert sum(ran.values()) == 4 and all(ran.values()), ran
+
+
 def test_nothing_is_left_behind_on_the_mmons(cluster):
     """After every program above has exited, no address space remains on an mmon
     and gmon holds no placement for one."""
@@ -172,16 +185,24 @@ def test_shell_in_a_terminal_as_a_person_uses_it(cluster, tmp_path):
     def keys(*words):
         subprocess.run(tmux + ["send-keys", *words], check=True)
 
+    def prompt():
+        """Wait for the shell's prompt, as a person would before typing."""
+        assert wait_for(lambda: screen().rstrip().endswith("/ #"), 60), screen()
+
     subprocess.run(tmux + ["new-session", "-d", "-x", "100", "-y", "30", shell], check=True)
     try:
-        assert wait_for(lambda: screen().rstrip().endswith("#"), 60), screen()
+        prompt()
         keys("echo $((6 * 7)) | tr 0-9 a-j", "Enter")
         assert wait_for(lambda: "\nec\n" in screen(), 30), screen()
-        keys("sleep 100; echo after-sleep $?", "Enter")
-        assert wait_for(lambda: "sleep 100;" in screen(), 10), screen()
-        time.sleep(2)
-        keys("C-c")
-        assert wait_for(lambda: "after-sleep 130" in screen(), 20), screen()
+        prompt()
+        keys("echo started; sleep 100; echo after-sleep", "Enter")
+        assert wait_for(lambda: "\nstarted\n" in screen(), 30), screen()
+        keys("C-c")         # an interactive shell drops the rest of the line, as bash
+        assert wait_for(lambda: screen().rstrip().endswith("^C\n/ #"), 20), screen()
+        keys("echo alive", "Enter")
+        assert wait_for(lambda: "\nalive\n" in screen(), 30), screen()
+        assert "after-sleep" not in screen().replace("echo after-sleep", "")
+        prompt()
         keys("C-d")
         assert wait_for(lambda: "SHELL-EXIT=0" in screen(), 30), screen()
     finally:

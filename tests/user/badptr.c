@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -99,6 +101,80 @@ static long do_getrandom(void *p)
 	return syscall(SYS_getrandom, p, 16, 0);
 }
 
+static long do_readv(void *p)
+{
+	return syscall(SYS_readv, rfd, p, 1);
+}
+
+static long do_writev(void *p)
+{
+	return syscall(SYS_writev, wfd, p, 1);
+}
+
+static long do_select(void *p)
+{
+	struct timeval zero = { 0, 0 };
+
+	return syscall(SYS_select, 4, p, NULL, NULL, &zero);
+}
+
+static long do_ppoll(void *p)
+{
+	return syscall(SYS_ppoll, p, 1, NULL, NULL, KSIGSET);
+}
+
+/* Aligned down: an unaligned futex word is EINVAL before memory is looked at. */
+static long do_futex_wait(void *p)
+{
+	return syscall(SYS_futex, (void *)((unsigned long)p & ~3UL), 0 /* FUTEX_WAIT */, 0,
+		       NULL, NULL, 0);
+}
+
+static long do_sigaltstack(void *p)
+{
+	return syscall(SYS_sigaltstack, p, NULL);
+}
+
+static long do_sigpending(void *p)
+{
+	return syscall(SYS_rt_sigpending, p, KSIGSET);
+}
+
+static long do_setitimer(void *p)
+{
+	return syscall(SYS_setitimer, ITIMER_REAL, p, NULL);
+}
+
+static long do_gettimeofday(void *p)
+{
+	return syscall(SYS_gettimeofday, p, NULL);
+}
+
+static long do_getrusage(void *p)
+{
+	return syscall(SYS_getrusage, RUSAGE_SELF, p);
+}
+
+static long do_sysinfo(void *p)
+{
+	return syscall(SYS_sysinfo, p);
+}
+
+static long do_getaffinity(void *p)
+{
+	return syscall(SYS_sched_getaffinity, 0, 8, p);
+}
+
+static long do_fstat(void *p)
+{
+	return syscall(SYS_fstat, rfd, p);
+}
+
+static long do_execve(void *p)
+{
+	return syscall(SYS_execve, p, NULL, NULL);
+}
+
 static const struct {
 	const char *name;
 	long (*fn)(void *p);
@@ -116,6 +192,20 @@ static const struct {
 	{ "nanosleep(req)", do_nanosleep },
 	{ "poll(fds)", do_poll },
 	{ "getrandom(buf)", do_getrandom },
+	{ "readv(iov)", do_readv },
+	{ "writev(iov)", do_writev },
+	{ "select(readfds)", do_select },
+	{ "ppoll(fds)", do_ppoll },
+	{ "futex(uaddr)", do_futex_wait },
+	{ "sigaltstack(ss)", do_sigaltstack },
+	{ "rt_sigpending(set)", do_sigpending },
+	{ "setitimer(new)", do_setitimer },
+	{ "gettimeofday(tv)", do_gettimeofday },
+	{ "getrusage(usage)", do_getrusage },
+	{ "sysinfo(info)", do_sysinfo },
+	{ "sched_getaffinity(mask)", do_getaffinity },
+	{ "fstat(statbuf)", do_fstat },
+	{ "execve(path)", do_execve },
 };
 
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
