@@ -1,12 +1,14 @@
 /*
- * Path system calls before storage: the only directory is "/", the only file one
- * can open is /dev/null (pcomponent/dev.c), and fstat describes what descriptors
- * name. Everything else a path names does not exist (-ENOENT).
+ * Path system calls before storage: the only directory is "/", the only files one
+ * can open are /dev/null (pcomponent/dev.c) and /dev/tty (the process's terminal,
+ * if it is one), and fstat describes what descriptors name. Everything else a path
+ * names does not exist (-ENOENT).
  */
 #include "kernel/errno.h"
 #include "lib/string.h"
 #include "pcomponent/dev.h"
 #include "pcomponent/file.h"
+#include "pcomponent/tty.h"
 #include "syscalls.h"
 
 int user_path(struct uthread *t, uint64_t uva, char buf[USER_PATH_MAX])
@@ -35,9 +37,15 @@ static long open_path(struct uthread *t, uint64_t upath, uint64_t flags)
 		return err;
 	if (is_root(path))
 		return flags & O_ACCMODE ? -EISDIR : -EACCES;
-	err = dev_open(path, (uint32_t)flags, &f);
-	if (err)
-		return err;
+	if (!strcmp(path, "/dev/tty")) {
+		f = tty_open(t->proc->tty, TTY_RW);
+		if (!f)
+			return -ENXIO;
+	} else {
+		err = dev_open(path, (uint32_t)flags, &f);
+		if (err)
+			return err;
+	}
 	fd = fd_install(t->proc->files, f, 0, flags & O_CLOEXEC);
 	if (fd < 0)
 		file_put(f);
@@ -85,7 +93,7 @@ static long stat_fd(struct uthread *t, uint64_t fd, uint64_t buf)
 
 	if (!f)
 		return -EBADF;
-	mode = f->ops->mode;
+	mode = f->mode;
 	file_put(f);
 	return stat_mode(t, buf, mode, (mode & S_IFCHR) ? 0x103 : 0);	/* /dev/null is 1:3 */
 }

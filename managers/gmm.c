@@ -20,6 +20,7 @@
  * eagerly, so those nodes really lose that memory before their next report.
  */
 #include "managers/gmm.h"
+#include "managers/choice.h"
 #include "kernel/errno.h"
 #include "lib/string.h"
 
@@ -30,24 +31,6 @@
 static uint64_t rec_key(uint32_t mm, uint32_t idx)
 {
 	return (uint64_t)mm << 32 | idx;
-}
-
-/* xorshift64* (Vigna): full period over nonzero states; the high bits are the good ones. */
-static uint64_t gmm_rand(struct gmm *g)
-{
-	uint64_t x = g->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	g->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-/* A uniform-enough index in [0, n), n > 0 (bias below 2^-32 * n). */
-static unsigned rand_below(struct gmm *g, unsigned n)
-{
-	return (unsigned)((gmm_rand(g) >> 32) % n);
 }
 
 int gmm_init(struct gmm *g, const struct gmm_params *p, const struct gmm_alloc *a)
@@ -187,10 +170,7 @@ static int pick(struct gmm *g, uint64_t now, uint8_t exclude)
 		return live ? -ENOSPC : -EAGAIN;
 	if (n == 1)
 		return cand[0];
-	i = rand_below(g, n);
-	j = rand_below(g, n - 1);
-	if (j >= i)
-		j++;
+	choice_two(&g->rng, n, &i, &j);
 	return g->nodes[cand[j]].free > g->nodes[cand[i]].free ? cand[j] : cand[i];
 }
 

@@ -37,28 +37,11 @@
  * are silent past the timeout: retry later).
  */
 #include "managers/gpm.h"
+#include "managers/choice.h"
 #include "kernel/errno.h"
 #include "lib/string.h"
 
 #define GPM_SEED_DEFAULT 0x9e3779b97f4a7c15ull
-
-/* xorshift64* (Vigna): full period over nonzero states; the high bits are the good ones. */
-static uint64_t gpm_rand(struct gpm *g)
-{
-	uint64_t x = g->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	g->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
-}
-
-/* A uniform-enough index in [0, n), n > 0. */
-static unsigned rand_below(struct gpm *g, unsigned n)
-{
-	return (unsigned)((gpm_rand(g) >> 32) % n);
-}
 
 int gpm_init(struct gpm *g, const struct gpm_params *p)
 {
@@ -223,10 +206,7 @@ static int pick(struct gpm *g, uint64_t now)
 		return live ? -ENOSPC : -EAGAIN;
 	if (n == 1)
 		return cand[0];
-	i = rand_below(g, n);
-	j = rand_below(g, n - 1);
-	if (j >= i)
-		j++;
+	choice_two(&g->rng, n, &i, &j);
 	return lighter(g, &g->nodes[cand[j]], &g->nodes[cand[i]]) ? cand[j] : cand[i];
 }
 

@@ -20,6 +20,7 @@ struct file *file_new(const struct file_ops *ops, void *priv, struct wait_queue 
 	f->priv = priv;
 	f->wq = wq;
 	f->flags = flags;
+	f->mode = ops->mode;
 	return f;
 }
 

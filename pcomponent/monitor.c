@@ -21,6 +21,8 @@ static const struct rpc_op pmon_ops[NET_OPCODE_MAX] = {
 			sizeof(struct h2p_input) + NET_INPUT_MAX },
 	[H2P_SIGNAL] = { proc_tty_signal, sizeof(struct h2p_signal),
 			 sizeof(struct h2p_signal) },
+	[H2P_WINSIZE] = { proc_winsize, sizeof(struct h2p_winsize),
+			  sizeof(struct h2p_winsize) },
 };
 
 static int pmon_start(const struct node_config *cfg)

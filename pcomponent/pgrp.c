@@ -76,22 +76,21 @@ long proc_setsid(struct process *p)
 	return ret;
 }
 
-/* H2P_SIGNAL: the host's terminal user asks for a signal for the terminal's processes. */
+/* H2P_SIGNAL: the host's terminal user asks for a signal for its foreground group. */
 int proc_tty_signal(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		    size_t max)
 {
 	struct h2p_signal q;
-	struct process *p;
-	uint32_t pgid = 0;
+	struct tty *t;
 
 	(void)ctx, (void)len, (void)resp, (void)max;
 	memcpy(&q, req, sizeof(q));
 	if (q.sig < 1 || q.sig > NSIG)
 		return -EINVAL;
-	spin_lock(&proc_lock);
-	p = proc_lookup(q.pid);
-	if (p && tty_is(p->tty, peer, q.pid))
-		pgid = p->pgid;
-	spin_unlock(&proc_lock);
-	return pgid ? signal_send_group(pgid, (int)q.sig) : -ESRCH;
+	t = proc_tty_of(peer, q.pid);
+	if (!t)
+		return -ESRCH;
+	tty_signal(t, (int)q.sig);
+	tty_put(t);
+	return 0;
 }

@@ -23,6 +23,8 @@ struct process *proc_at(unsigned slot);
 struct uthread *proc_thread(struct process *p, uint32_t tid);
 /* An unused pid or tid. Under proc_lock. */
 uint32_t proc_new_id(void);
+/* The terminal peer's request for pid addresses, with a reference; NULL if none. */
+struct tty *proc_tty_of(uint8_t peer, uint32_t pid);
 
 /* exit.c: the last thread of p is gone; p becomes a zombie or is freed. */
 void proc_exited(struct process *p, int wstatus);

@@ -193,7 +193,7 @@ int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		return err;
 	}
 	p->pgid = p->sid = p->pid;
-	p->tty = tty_new(peer, p->pid);
+	p->tty = tty_new(peer, p->pid, s.rows, s.cols);
 	err = p->tty ? mm_create(p->vnode, peer, s.image_len, &p->mm) : -ENOMEM;
 	if (err) {
 		proc_free(p);
@@ -272,24 +272,32 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	return 0;
 }
 
+struct tty *proc_tty_of(uint8_t peer, uint32_t pid)
+{
+	struct tty *t = NULL;
+	struct process *p;
+
+	spin_lock(&proc_lock);
+	p = proc_lookup(pid);
+	if (p && p->tty && tty_is(p->tty, peer, pid)) {
+		t = p->tty;
+		tty_get(t);
+	}
+	spin_unlock(&proc_lock);
+	return t;
+}
+
 int proc_input(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
 {
 	struct h2p_input q;
-	struct tty *t = NULL;
-	struct process *p;
+	struct tty *t;
 	uint32_t taken;
 
 	(void)ctx;
 	memcpy(&q, req, sizeof(q));
 	if ((q.flags & ~H2P_INPUT_EOF) || max < sizeof(taken))
 		return -EINVAL;
-	spin_lock(&proc_lock);
-	p = proc_lookup(q.pid);
-	if (p && p->tty && tty_is(p->tty, peer, q.pid)) {
-		t = p->tty;
-		tty_get(t);
-	}
-	spin_unlock(&proc_lock);
+	t = proc_tty_of(peer, q.pid);
 	if (!t)
 		return -ESRCH;
 	taken = (uint32_t)tty_input(t, (const uint8_t *)req + sizeof(q), len - sizeof(q),
@@ -297,6 +305,21 @@ int proc_input(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	tty_put(t);
 	memcpy(resp, &taken, sizeof(taken));
 	return sizeof(taken);
+}
+
+int proc_winsize(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
+{
+	struct h2p_winsize q;
+	struct tty *t;
+
+	(void)ctx, (void)len, (void)resp, (void)max;
+	memcpy(&q, req, sizeof(q));
+	t = proc_tty_of(peer, q.pid);
+	if (!t)
+		return -ESRCH;
+	tty_resize(t, q.rows, q.cols);
+	tty_put(t);
+	return 0;
 }
 
 int proc_exstats(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)

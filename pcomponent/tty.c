@@ -1,9 +1,9 @@
 /*
- * The host's terminal (include/pcomponent/tty.h). Output goes out in P2H_OUTPUT
- * messages, in order, each answered before the next, from a buffer of the call's
- * own. Input waits in a small ring the host fills; its end is sticky, as a pipe's.
- * There is no line discipline: the host's own terminal edits and echoes lines, so
- * isatty() is false here and programs pick the buffering they would in a pipe.
+ * The host's terminal (include/pcomponent/tty.h). When the host tool's stdin and
+ * stdout are a terminal, it sends keystrokes raw and this is the terminal's line
+ * discipline (ldisc.c: editing, echo, Ctrl-C); otherwise the discipline is raw and
+ * silent, and programs see a pipe. Output goes out in P2H_OUTPUT messages, in
+ * order, each answered before the next, from a buffer of the call's own.
  */
 #include "kernel/errno.h"
 #include "kernel/mm.h"
@@ -12,23 +12,22 @@
 #include "linux-abi/linux.h"
 #include "pcomponent/file.h"
 #include "pcomponent/process.h"
-#include "pcomponent/tty.h"
+#include "pcomponent/signal.h"
+#include "tty_internal.h"
 
-struct tty {
-	int refs;			/* atomic: its open files */
-	uint8_t host;			/* fixed */
-	uint32_t pid;			/* fixed: the process the host spawned */
-	struct spinlock lock;		/* below */
-	uint8_t in[NET_INPUT_MAX];
-	uint32_t head, count;
-	bool eof;			/* the host's input ended */
-	bool hungup;			/* the host is gone */
-	struct wait_queue wq;		/* readers wait for input here */
-};
+#define OUT_CHUNK (NET_OUTPUT_MAX / 2)	/* user bytes per message: NL may become CR NL */
 
-static const struct file_ops in_ops, out_ops, err_ops;
+static const struct file_ops in_ops, out_ops, err_ops, rw_ops;
 
-struct tty *tty_new(uint8_t host, uint32_t pid)
+/* A silent, raw discipline: the host's own terminal, if any, does the editing. */
+static void set_pipe_like(struct ldisc *ld)
+{
+	struct linux_termios raw = { .cflag = CS8 | CREAD, .cc = { [VMIN] = 1 } };
+
+	ldisc_set(ld, &raw);
+}
+
+struct tty *tty_new(uint8_t host, uint32_t pid, uint16_t rows, uint16_t cols)
 {
 	struct tty *t = kzalloc(sizeof(*t));
 
@@ -36,9 +35,14 @@ struct tty *tty_new(uint8_t host, uint32_t pid)
 		return NULL;
 	t->refs = 1;
 	t->host = host;
-	t->pid = pid;
+	t->pid = t->fgpgrp = pid;
+	t->terminal = rows && cols;
+	t->ws = (struct linux_winsize){ .rows = rows, .cols = cols };
 	spin_init(&t->lock, "tty");
 	wait_queue_init(&t->wq);
+	ldisc_init(&t->ld);
+	if (!t->terminal)
+		set_pipe_like(&t->ld);
 	return t;
 }
 
@@ -55,11 +59,17 @@ void tty_put(struct tty *t)
 
 struct file *tty_open(struct tty *t, unsigned stream)
 {
-	static const struct file_ops *const ops[] = { &in_ops, &out_ops, &err_ops };
-	struct file *f = file_new(ops[stream], t, &t->wq, stream ? O_WRONLY : O_RDONLY);
+	static const struct file_ops *const ops[] = { &in_ops, &out_ops, &err_ops, &rw_ops };
+	static const uint32_t acc[] = { O_RDONLY, O_WRONLY, O_WRONLY, O_RDWR };
+	struct file *f;
 
-	if (f)
+	if (stream == TTY_RW && !t->terminal)
+		return NULL;
+	f = file_new(ops[stream], t, &t->wq, acc[stream]);
+	if (f) {
+		f->mode = t->terminal ? S_IFCHR | 0620 : S_IFIFO | 0600;
 		tty_get(t);
+	}
 	return f;
 }
 
@@ -68,20 +78,68 @@ bool tty_is(const struct tty *t, uint8_t peer, uint32_t pid)
 	return t->host == peer && t->pid == pid;
 }
 
+/* Send n bytes of kernel memory to the host after output processing; 0 or -errno. */
+static int send(struct tty *t, unsigned stream, const uint8_t *p, size_t n, uint8_t *msg)
+{
+	struct p2h_output hdr = { .pid = t->pid, .fd = stream };
+	size_t len;
+	int err;
+
+	if (__atomic_load_n(&t->hungup, __ATOMIC_RELAXED))
+		return -EIO;
+	memcpy(msg, &hdr, sizeof(hdr));
+	spin_lock(&t->lock);
+	len = ldisc_output(&t->ld, p, n, msg + sizeof(hdr));
+	spin_unlock(&t->lock);
+	err = msg_rpc(t->host, P2H_OUTPUT, msg, sizeof(hdr) + len, NULL, 0, PROC_RPC_TIMEOUT);
+	return err < 0 ? -EIO : 0;
+}
+
+/* What typing asked for: the echo goes out, the signal to the foreground group. */
+static void input_effects(struct tty *t, const struct ldisc_effects *fx)
+{
+	uint8_t *msg;
+
+	if (fx->sig)
+		signal_send_group(__atomic_load_n(&t->fgpgrp, __ATOMIC_RELAXED), fx->sig);
+	if (!fx->echo_len)
+		return;
+	msg = kmalloc(sizeof(struct p2h_output) + 2 * fx->echo_len);
+	if (msg)
+		send(t, 1, fx->echo, fx->echo_len, msg);
+	kfree(msg);
+}
+
 size_t tty_input(struct tty *t, const void *bytes, size_t n, bool eof)
 {
+	struct ldisc_effects *fx = kmalloc(sizeof(*fx));
 	size_t k;
 
+	if (!fx)
+		return 0;
 	spin_lock(&t->lock);
-	k = NET_INPUT_MAX - t->count < n ? NET_INPUT_MAX - t->count : n;
-	for (size_t i = 0; i < k; i++)
-		t->in[(t->head + t->count + i) % NET_INPUT_MAX] = ((const uint8_t *)bytes)[i];
-	t->count += (uint32_t)k;
+	k = ldisc_receive(&t->ld, bytes, n, fx);
 	if (eof && k == n)
 		t->eof = true;
 	spin_unlock(&t->lock);
 	wake_up_all(&t->wq);
+	input_effects(t, fx);
+	kfree(fx);
 	return k;
+}
+
+void tty_signal(struct tty *t, int sig)
+{
+	signal_send_group(__atomic_load_n(&t->fgpgrp, __ATOMIC_RELAXED), sig);
+}
+
+void tty_resize(struct tty *t, uint16_t rows, uint16_t cols)
+{
+	spin_lock(&t->lock);
+	t->ws.rows = rows;
+	t->ws.cols = cols;
+	spin_unlock(&t->lock);
+	tty_signal(t, SIGWINCH);
 }
 
 void tty_hangup(struct tty *t)
@@ -97,38 +155,53 @@ static bool readable(struct tty *t)
 	bool ok;
 
 	spin_lock(&t->lock);
-	ok = t->count || t->eof || t->hungup;
+	ok = ldisc_readable(&t->ld) || t->eof || t->hungup;
 	spin_unlock(&t->lock);
 	return ok;
 }
 
-/* Copy what is buffered (up to n) out of the ring; only readers consume, one at a time. */
+/* A raw read with VMIN 0 does not wait; neither does a non-blocking one (-EAGAIN). */
+static int wait_input(struct file *f, struct tty *t)
+{
+	bool vmin0;
+
+	spin_lock(&t->lock);
+	vmin0 = !(t->ld.tio.lflag & ICANON) && !t->ld.tio.cc[VMIN];
+	spin_unlock(&t->lock);
+	if (readable(t) || vmin0)
+		return 0;
+	if (f->flags & O_NONBLOCK)
+		return -EAGAIN;
+	return uthread_wait_event(&t->wq, readable(t));
+}
+
+/* One line in canonical mode, what is there otherwise; 0 at an end of file. */
 static long tty_read(struct file *f, struct mm *mm, uint64_t uva, size_t n)
 {
 	struct tty *t = f->priv;
 	uint8_t buf[256];
 	long done = 0;
-	int err;
+	int err = n ? wait_input(f, t) : 0;
 
-	if ((f->flags & O_NONBLOCK) && !readable(t))
-		return -EAGAIN;
-	err = uthread_wait_event(&t->wq, readable(t));
 	if (err)
 		return err;
 	while ((size_t)done < n) {
-		uint32_t k = 0;
+		size_t want = n - (size_t)done < sizeof(buf) ? n - (size_t)done : sizeof(buf);
+		uint32_t lines;
+		size_t k = 0;
+		bool line_end;
 
 		spin_lock(&t->lock);
-		for (; k < sizeof(buf) && k < n - (size_t)done && k < t->count; k++)
-			buf[k] = t->in[(t->head + k) % NET_INPUT_MAX];
-		t->head = (t->head + k) % NET_INPUT_MAX;
-		t->count -= k;
+		lines = t->ld.nlines;
+		if (ldisc_readable(&t->ld))
+			k = ldisc_read(&t->ld, buf, want);
+		line_end = (t->ld.tio.lflag & ICANON) && t->ld.nlines != lines;
 		spin_unlock(&t->lock);
-		if (!k)
-			break;
-		if (mm_copy_out(mm, uva + (uint64_t)done, buf, k))
+		if (k && mm_copy_out(mm, uva + (uint64_t)done, buf, k))
 			return done ? done : -EFAULT;
-		done += k;
+		done += (long)k;
+		if (!k || line_end)
+			break;
 	}
 	return done;
 }
@@ -136,31 +209,22 @@ static long tty_read(struct file *f, struct mm *mm, uint64_t uva, size_t n)
 /* Send n bytes at uva to the host as stream's output; bytes sent, or -errno if none. */
 static long output(struct tty *t, unsigned stream, struct mm *mm, uint64_t uva, size_t n)
 {
-	struct p2h_output hdr = { .pid = t->pid, .fd = stream };
-	uint8_t *msg = kmalloc(sizeof(hdr) + NET_OUTPUT_MAX);
+	uint8_t *msg = kmalloc(sizeof(struct p2h_output) + 2 * OUT_CHUNK);
+	uint8_t *user = kmalloc(OUT_CHUNK);
 	size_t done = 0;
-	int err = 0;
+	int err = msg && user ? 0 : -ENOMEM;
 
-	if (!msg)
-		return -ENOMEM;
-	memcpy(msg, &hdr, sizeof(hdr));
 	while (!err && done < n) {
-		size_t k = n - done < NET_OUTPUT_MAX ? n - done : NET_OUTPUT_MAX;
+		size_t k = n - done < OUT_CHUNK ? n - done : OUT_CHUNK;
 
-		err = mm_copy_in(mm, msg + sizeof(hdr), uva + done, k);
-		if (!err && __atomic_load_n(&t->hungup, __ATOMIC_RELAXED))
-			err = -EIO;
+		err = mm_copy_in(mm, user, uva + done, k);
 		if (!err)
-			err = msg_rpc(t->host, P2H_OUTPUT, msg, sizeof(hdr) + k, NULL, 0,
-				      PROC_RPC_TIMEOUT);
-		if (err > 0)
-			err = 0;
+			err = send(t, stream, user, k, msg);
 		if (!err)
 			done += k;
 	}
 	kfree(msg);
-	if (err && err != -EFAULT)
-		err = -EIO;
+	kfree(user);
 	return done ? (long)done : err;
 }
 
@@ -172,17 +236,13 @@ static long tty_write(struct file *f, struct mm *mm, uint64_t uva, size_t n)
 static unsigned tty_poll(struct file *f)
 {
 	struct tty *t = f->priv;
+	unsigned mask = 0;
 
-	if (f->ops != &in_ops)
-		return __atomic_load_n(&t->hungup, __ATOMIC_RELAXED) ? POLLHUP : POLLOUT;
-	return readable(t) ? POLLIN : 0;
-}
-
-/* Not a terminal, as far as programs can tell (see the top of this file). */
-static int tty_ioctl(struct file *f, struct mm *mm, unsigned cmd, uint64_t arg)
-{
-	(void)f, (void)mm, (void)cmd, (void)arg;
-	return -ENOTTY;
+	if (f->ops->write)
+		mask |= __atomic_load_n(&t->hungup, __ATOMIC_RELAXED) ? POLLHUP : POLLOUT;
+	if (f->ops->read && readable(t))
+		mask |= POLLIN;
+	return mask;
 }
 
 static void tty_release(struct file *f)
@@ -192,15 +252,17 @@ static void tty_release(struct file *f)
 
 static const struct file_ops in_ops = {
 	.read = tty_read, .poll = tty_poll, .ioctl = tty_ioctl, .release = tty_release,
-	.mode = S_IFIFO | 0600,
 };
 
 static const struct file_ops out_ops = {
 	.write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .release = tty_release,
-	.mode = S_IFIFO | 0600,
 };
 
 static const struct file_ops err_ops = {
 	.write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl, .release = tty_release,
-	.mode = S_IFIFO | 0600,
+};
+
+static const struct file_ops rw_ops = {
+	.read = tty_read, .write = tty_write, .poll = tty_poll, .ioctl = tty_ioctl,
+	.release = tty_release,
 };

@@ -195,6 +195,67 @@ struct linux_sigaction {
 	uint64_t mask;
 };
 
+/* Terminals: struct termios as the kernel has it, its flags, and the ioctls */
+#define NCCS 19
+#define VINTR 0
+#define VQUIT 1
+#define VERASE 2
+#define VKILL 3
+#define VEOF 4
+#define VTIME 5
+#define VMIN 6
+#define VSUSP 10
+#define VEOL 11
+#define VWERASE 14
+#define VEOL2 16
+
+#define ISTRIP 0000040
+#define INLCR 0000100
+#define IGNCR 0000200
+#define ICRNL 0000400
+#define IXON 0002000
+#define OPOST 0000001
+#define ONLCR 0000004
+#define B38400 0000017
+#define CS8 0000060
+#define CREAD 0000200
+#define HUPCL 0002000
+#define ISIG 0000001
+#define ICANON 0000002
+#define ECHO 0000010
+#define ECHOE 0000020
+#define ECHOK 0000040
+#define ECHONL 0000100
+#define NOFLSH 0000200
+#define ECHOCTL 0001000
+#define ECHOKE 0004000
+#define IEXTEN 0100000
+
+#define TCGETS 0x5401
+#define TCSETS 0x5402
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TCFLSH 0x540B
+#define TIOCSCTTY 0x540E
+#define TIOCGPGRP 0x540F
+#define TIOCSPGRP 0x5410
+#define TIOCOUTQ 0x5411
+#define TIOCGWINSZ 0x5413
+#define TIOCSWINSZ 0x5414
+#define FIONREAD 0x541B
+#define TIOCNOTTY 0x5422
+#define TIOCGSID 0x5429
+
+struct linux_termios {
+	uint32_t iflag, oflag, cflag, lflag;
+	uint8_t line;
+	uint8_t cc[NCCS];
+};
+
+struct linux_winsize {
+	uint16_t rows, cols, xpixel, ypixel;
+};
+
 /* getrusage, wait4 */
 #define RUSAGE_SELF 0
 #define RUSAGE_CHILDREN (-1)

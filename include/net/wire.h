@@ -144,6 +144,7 @@ enum net_opcode {
 	H2P_SIGNAL,		/* struct h2p_signal -> nothing: a signal from the terminal */
 	P2G_LOAD_REPORT,	/* struct p2g_load_report -> nothing: a pmon's load, every second */
 	H2G_PLACE_PROC,		/* struct h2g_place_proc -> struct g2h_place_proc: GPM placement */
+	H2P_WINSIZE,		/* struct h2p_winsize -> nothing: the terminal's new size */
 	NET_OPCODE_MAX
 };
 
@@ -168,7 +169,7 @@ struct h2p_spawn {
 	uint64_t realtime_ns;	/* host's CLOCK_REALTIME now: the process's wall clock */
 	uint16_t argc;		/* argc NUL-terminated strings, then envc; argc >= 1 */
 	uint16_t envc;
-	uint32_t rsvd;		/* 0 */
+	uint16_t rows, cols;	/* the host's terminal, if its stdin and stdout are one; 0: not */
 } __attribute__((packed));
 _Static_assert(sizeof(struct h2p_spawn) == 24, "spawn request");
 
@@ -214,6 +215,13 @@ struct h2p_signal {
 	uint32_t sig;
 } __attribute__((packed));
 _Static_assert(sizeof(struct h2p_signal) == 8, "terminal signal");
+
+/* H2P_WINSIZE: the host's terminal was resized (SIGWINCH there, and here). */
+struct h2p_winsize {
+	uint32_t pid;
+	uint16_t rows, cols;
+} __attribute__((packed));
+_Static_assert(sizeof(struct h2p_winsize) == 8, "window size");
 
 /* P2H_EXIT: status as wait(2) would show it in a shell: code, or 128 + signal. */
 struct p2h_exit {

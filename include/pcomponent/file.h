@@ -26,12 +26,13 @@ struct file_ops {
 	unsigned (*poll)(struct file *f);
 	int (*ioctl)(struct file *f, struct mm *mm, unsigned cmd, uint64_t arg);
 	void (*release)(struct file *f);	/* the last reference is gone */
-	uint32_t mode;			/* st_mode's file type and permissions */
+	uint32_t mode;			/* st_mode's type and permissions, unless the open says */
 };
 
 struct file {
 	int refs;			/* atomic */
 	uint32_t flags;			/* O_ACCMODE and O_NONBLOCK: F_GETFL, F_SETFL */
+	uint32_t mode;			/* set at open: st_mode's type and permissions */
 	const struct file_ops *ops;	/* fixed */
 	void *priv;			/* fixed: the object */
 	struct wait_queue *wq;		/* fixed: the object's readiness changes here */

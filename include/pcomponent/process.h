@@ -81,6 +81,7 @@ struct process {
 int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 int proc_input(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
+int proc_winsize(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 int proc_exstats(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max);
 
 int proc_init(const struct node_config *cfg);

@@ -38,6 +38,7 @@
  * something to do. */
 static volatile int wake;
 static volatile sig_atomic_t interrupted;
+static volatile sig_atomic_t resized;
 
 /* The tool's own exit codes; the program's are 0..255 (128 + signal if killed). */
 enum { EXIT_USAGE = 2, EXIT_TIMEOUT = 124, EXIT_CLUSTER = 125, EXIT_NOEXEC = 126 };
@@ -56,6 +57,7 @@ struct job {
 	size_t in_len, in_off;		/* bytes read from in_fd, bytes the pmon took */
 	int in_eof;			/* in_fd ended: say so once in_buf is taken */
 	int in_busy;			/* an H2P_INPUT is in flight */
+	bool terminal;			/* our stdin and stdout are a terminal: raw while it runs */
 	uint64_t in_retry;		/* when to offer the rest again */
 	uint8_t *image;
 	size_t image_len;
@@ -113,7 +115,12 @@ static int build_spawn(struct job *j, const struct opts *o)
 		.vnode = o->vnode, .image_len = (uint32_t)j->image_len,
 		.argc = (uint16_t)(o->nwords - 2), .envc = (uint16_t)o->nenv,
 	};
+	uint16_t rows, cols;
 	int err;
+
+	j->terminal = term_size(&rows, &cols);
+	s.rows = j->terminal ? rows : 0;
+	s.cols = j->terminal ? cols : 0;
 
 	j->spawn_len = sizeof(s);
 	err = put_string(j, slash ? slash + 1 : elf);
@@ -325,13 +332,35 @@ static void forward_sigint(struct job *j)
 		       NULL);
 }
 
+static void on_sigwinch(int sig)
+{
+	(void)sig;
+	resized = 1;
+	wake = 1;
+}
+
+/* Our window changed: so does the program's terminal (and it gets SIGWINCH). */
+static void forward_winsize(struct job *j)
+{
+	struct h2p_winsize q = { .pid = j->pid };
+	uint16_t rows, cols;
+
+	resized = 0;
+	if (!term_size(&rows, &cols))
+		return;
+	q.rows = rows;
+	q.cols = cols;
+	rpc_call_start(&j->h->rpc, j->pmon, H2P_WINSIZE, &q, sizeof(q), INPUT_TIMEOUT,
+		       signal_done, NULL);
+}
+
 /* One turn of the loop: wait for the network, stdin (when we can take more), a signal. */
 static void wait_turn(struct job *j, uint64_t until)
 {
 	bool want_input = j->in_fd >= 0 && !j->in_busy && !j->in_eof && j->in_len == j->in_off;
 	uint64_t now = host_now();
 
-	wake = j->exited || interrupted;
+	wake = j->exited || interrupted || resized;
 	if (j->in_len > j->in_off && j->in_retry > now && j->in_retry < until)
 		until = j->in_retry;
 	if (host_wait_fd(j->h, &wake, want_input ? j->in_fd : -1, until > now ? until - now : 0)
@@ -339,6 +368,8 @@ static void wait_turn(struct job *j, uint64_t until)
 		input_read(j);
 	if (interrupted)
 		forward_sigint(j);
+	if (resized)
+		forward_winsize(j);
 	input_send(j);
 }
 
@@ -349,6 +380,11 @@ static int wait_exit(struct job *j, const char *pmon, unsigned timeout_ms)
 
 	j->ping_ns = host_now();
 	signal(SIGINT, on_sigint);
+	if (j->terminal) {
+		signal(SIGWINCH, on_sigwinch);
+		if (term_raw())
+			j->terminal = false;
+	}
 	while (!j->exited && !j->ping_err) {
 		uint64_t now = host_now();
 
@@ -411,6 +447,7 @@ static int run_job(struct job *j, const struct opts *o)
 		return EXIT_NOEXEC;
 	}
 	code = wait_exit(j, pmon, o->timeout_ms ? o->timeout_ms : RUN_TIMEOUT_MS);
+	term_restore();
 	return code ? code : exit_status(j);
 }
 

@@ -34,6 +34,11 @@ int tool_inject(struct host_ep *h, int node);
  */
 int tool_run(const struct opts *o);
 
+/* term.c: our own terminal, when stdin and stdout are one (else term_size is false). */
+bool term_size(uint16_t *rows, uint16_t *cols);
+int term_raw(void);
+void term_restore(void);
+
 /* The memory side's counters and a forged fetch (mem.c); exit codes for main. */
 int tool_exstats(struct host_ep *h, int pmon, const char *pid);
 int tool_memstats(struct host_ep *h, int mmon);

@@ -172,6 +172,31 @@ def toml_value(v):
     return str(v)
 
 
+def node(name, role, options=None, **keys):
+    """One [[node]] table of a topology, with its [node.options] if any."""
+    keys = {"name": name, "role": role, **keys}
+    lines = ["", "[[node]]"] + [f"{k} = {toml_value(v)}" for k, v in keys.items()]
+    if options:
+        lines += ["[node.options]"] + [f"{k} = {toml_value(v)}" for k, v in options.items()]
+    return "\n".join(lines) + "\n"
+
+
+def module_cluster(tmp_path_factory, name, topology, cls):
+    """Body of a module-scoped cluster fixture: boot topology (text) in a fresh run
+    dir, yield cls(run dir) once it is ready, then stop it and check no QEMU is left."""
+    tmp = tmp_path_factory.mktemp(name)
+    (tmp / f"{name}.toml").write_text(topology)
+    run = tmp / "run"
+    launcher = Launcher(tmp / f"{name}.toml", run, tmp)
+    try:
+        launcher.wait_output("cluster ready")
+        yield cls(run)
+    finally:
+        result = launcher.stop()
+        assert result.returncode == 0, result
+        assert_no_qemu(run)
+
+
 def write_topology(path, nodes, **cluster):
     """Write a topology: nodes is a list of dicts of [[node]] keys."""
     lines = ["[cluster]"]

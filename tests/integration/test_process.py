@@ -4,26 +4,19 @@
 # this host. Both pmons have an ExCache of 1 MiB, far below what forkmem and
 # bigwrite touch; pmon0 evicts with CLOCK, pmon1 with FIFO.
 import os
+import re
 import signal
 import subprocess
 
 import pytest
 
-from conftest import BUILD, PYTHON, REPO, Launcher, ToolCluster, assert_no_qemu, toml_value, wait_for
+from conftest import BUILD, PYTHON, REPO, ToolCluster, module_cluster, node, wait_for
 
 USER = BUILD / "user"
 BUSYBOX = "/bin/busybox"
 SCRIPT = REPO / "tests" / "integration" / "busybox_script.sh"
 EXCACHE_KB = 1024
 PMONS = ("pmon0", "pmon1")
-
-
-def node(name, role, options=None, **keys):
-    keys = {"name": name, "role": role, **keys}
-    lines = ["", "[[node]]"] + [f"{k} = {toml_value(v)}" for k, v in keys.items()]
-    if options:
-        lines += ["[node.options]"] + [f"{k} = {toml_value(v)}" for k, v in options.items()]
-    return "\n".join(lines) + "\n"
 
 
 TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
@@ -33,6 +26,11 @@ TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
 
 
 class Cluster(ToolCluster):
+    def node_id(self, name):
+        """A node's id, from the cluster map the launcher wrote."""
+        text = (self.run / "cluster.map").read_text()
+        return int(re.search(rf"^peer=(\d+) {name} ", text, re.M).group(1))
+
     def run_bytes(self, pmon, program, *args, input=None, timeout=300):
         """Run a program on pmon: (exit status, stdout, stderr) as bytes."""
         out = self.tool("run", pmon, program, *args, input=input, text=False,
@@ -51,17 +49,24 @@ def on_host(program, *args, input=None, env=None):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("process")
-    (tmp / "process.toml").write_text(TOPOLOGY)
-    run = tmp / "run"
-    launcher = Launcher(tmp / "process.toml", run, tmp)
-    try:
-        launcher.wait_output("cluster ready")
-        yield Cluster(run)
-    finally:
-        result = launcher.stop()
-        assert result.returncode == 0, result
-        assert_no_qemu(run)
+    yield from module_cluster(tmp_path_factory, "process", TOPOLOGY, Cluster)
+
+
+def test_gpm_spreads_a_burst_of_programs_over_the_pmons(cluster):
+    """Four programs started at once with `run any`: GPM (on gmon) places them by
+    load, charging each placement, so both pmons get some; all four run. (First in
+    the file: both pmons idle, and both have reported to GPM.)"""
+    assert wait_for(lambda: all(f"pComponent {cluster.node_id(p)} joins" in cluster.log("gmon0")
+                                for p in PMONS), 60), cluster.log("gmon0")
+    marks = {p: len(cluster.log(p)) for p in PMONS}
+    procs = [subprocess.Popen([str(BUILD / "tessera-net"), "--run-dir", str(cluster.run), "run",
+                               "any", BUSYBOX, "sleep", "2"], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(4)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, results
+    ran = {p: cluster.log(p)[marks[p]:].count(" exec: ") for p in PMONS}
+    assert sum(ran.values()) == 4 and all(ran.values()), ran
 
 
 @pytest.mark.parametrize("pmon", PMONS)
@@ -149,31 +154,10 @@ def test_a_faulting_thread_kills_its_process_only(cluster):
     assert cluster.run_bytes("pmon0", USER / "hello", 3)[0] == 3
 
 
-def test_gpm_spreads_a_burst_of_programs_over_the_pmons(cluster):
-    """Four programs started at once with `run any`: GPM (on gmon) places them by
-    load, charging each placement, so both pmons get some; all four run."""
-    marks = {p: len(cluster.log(p)) for p in PMONS}
-    procs = [subprocess.Popen([str(BUILD / "tessera-net"), "--run-dir", str(cluster.run), "run",
-                               "any", BUSYBOX, "sleep", "2"], stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-             for _ in range(4)]
-    results = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 4, results
-    ran = {p: cluster.log(p)[marks[p]:].count(" exec: ") for p in PMONS}
-    assert sum(ran.values()) == 4 and all(ran.values()), ran
-
-
-def test_nothing_is_left_behind_on_the_mmons(cluster):
-    """After every program above has exited, no address space remains on an mmon
-    and gmon holds no placement for one."""
-    def empty():
-        return all(cluster.kv("memstats", m)["nprocs"] == "0" for m in ("mmon0", "mmon1"))
-    assert wait_for(empty, 30), [cluster.kv("memstats", m) for m in ("mmon0", "mmon1")]
-
-
 def test_shell_in_a_terminal_as_a_person_uses_it(cluster, tmp_path):
-    """`tessera shell` in tmux: type a pipeline and read its answer off the screen,
-    Ctrl-C a `sleep 100`, leave with Ctrl-D; no tool is left running."""
+    """`tessera shell` in tmux, whose pane is a terminal, so the program's is one
+    too: type a pipeline and read its answer off the screen, Ctrl-C a `sleep 100`,
+    edit a line, ask the window size, leave with Ctrl-D; no tool is left running."""
     tmux = ["tmux", "-S", str(tmp_path / "tmux.sock")]
     shell = (f"{PYTHON} {REPO}/scripts/tessera shell --run-dir {cluster.run} --pmon pmon0; "
              "echo SHELL-EXIT=$?; sleep 600")
@@ -203,11 +187,25 @@ def test_shell_in_a_terminal_as_a_person_uses_it(cluster, tmp_path):
         assert wait_for(lambda: "\nalive\n" in screen(), 30), screen()
         assert "after-sleep" not in screen().replace("echo after-sleep", "")
         prompt()
+        keys("echo abc", "BSpace", "BSpace", "xy", "Enter")    # busybox's line editor
+        assert wait_for(lambda: "\naxy\n" in screen(), 30), screen()
+        prompt()
+        keys("stty size", "Enter")          # the window size passes through
+        assert wait_for(lambda: "\n30 100\n" in screen(), 30), screen()
+        prompt()
         keys("C-d")
         assert wait_for(lambda: "SHELL-EXIT=0" in screen(), 30), screen()
     finally:
         subprocess.run(tmux + ["kill-server"], capture_output=True)
     assert wait_for(lambda: not tools_running(cluster.run), 10)
+
+
+def test_nothing_is_left_behind_on_the_mmons(cluster):
+    """After every program above has exited, no address space remains on an mmon
+    and gmon holds no placement for one."""
+    def empty():
+        return all(cluster.kv("memstats", m)["nprocs"] == "0" for m in ("mmon0", "mmon1"))
+    assert wait_for(empty, 30), [cluster.kv("memstats", m) for m in ("mmon0", "mmon1")]
 
 
 def tools_running(run):

@@ -8,21 +8,12 @@ import time
 
 import pytest
 
-from conftest import BUILD, Launcher, ToolCluster, assert_no_qemu, toml_value, wait_for
+from conftest import BUILD, ToolCluster, module_cluster, node, wait_for
 
 TOOL = str(BUILD / "tessera-net")
 USER = BUILD / "user"
 EXCACHE_KB = 1024
 POLICY = {"pmon0": "clock", "pmon1": "fifo"}
-
-
-def node(name, role, options=None, **keys):
-    """One [[node]] table, with its [node.options] if any."""
-    keys = {"name": name, "role": role, **keys}
-    lines = ["", "[[node]]"] + [f"{k} = {toml_value(v)}" for k, v in keys.items()]
-    if options:
-        lines += ["[node.options]"] + [f"{k} = {toml_value(v)}" for k, v in options.items()]
-    return "\n".join(lines) + "\n"
 
 
 TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
@@ -51,17 +42,7 @@ def on_host(prog, *args):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("user")
-    (tmp / "user.toml").write_text(TOPOLOGY)
-    run = tmp / "run"
-    launcher = Launcher(tmp / "user.toml", run, tmp)
-    try:
-        launcher.wait_output("cluster ready")
-        yield Cluster(run)
-    finally:
-        result = launcher.stop()
-        assert result.returncode == 0, result
-        assert_no_qemu(run)
+    yield from module_cluster(tmp_path_factory, "user", TOPOLOGY, Cluster)
 
 
 def test_hello_prints_and_exits_with_its_status(cluster):

@@ -33,13 +33,17 @@ UNIT_SRCS_mmon_fuzz := $(UNIT_SRCS_mmon)
 
 # The global managers' policies (managers/, linked into gmon.elf).
 UNIT_TESTS += gmm gmm_copy gpm
-UNIT_SRCS_gmm := managers/gmm.c
-UNIT_SRCS_gmm_copy := managers/gmm.c
-UNIT_SRCS_gpm := managers/gpm.c
+UNIT_SRCS_gmm := managers/gmm.c managers/choice.c
+UNIT_SRCS_gmm_copy := managers/gmm.c managers/choice.c
+UNIT_SRCS_gpm := managers/gpm.c managers/choice.c
 
 # The ExCache's victim policies (pcomponent/, linked into pmon.elf).
 UNIT_TESTS += excache_policy
 UNIT_SRCS_excache_policy := pcomponent/excache_fifo.c pcomponent/excache_clock.c
+
+# The terminal's line discipline (pcomponent/ldisc.c, portable).
+UNIT_TESTS += ldisc
+UNIT_SRCS_ldisc := pcomponent/ldisc.c
 
 # The process monitor's descriptors, pipes, futexes and signals, on stubs of the kernel
 # (tests/unit/pmon_host.c); the signal frame is checked against the host's Linux uapi.

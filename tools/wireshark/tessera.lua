@@ -22,7 +22,7 @@ local opcodes = {
 	[17] = "P2M_WRITEBACK", [18] = "P2M_VM", [19] = "M2M_VMA_SYNC", [20] = "M2M_PAGE_PUT",
 	[21] = "M2M_MM_FREE", [22] = "X2M_MEMSTATS", [23] = "X2P_EXSTATS", [24] = "P2M_MM_FORK",
 	[25] = "M2M_MM_COPY", [26] = "M2G_MM_COPY", [27] = "H2P_INPUT", [28] = "H2P_SIGNAL",
-	[29] = "P2G_LOAD_REPORT", [30] = "H2G_PLACE_PROC",
+	[29] = "P2G_LOAD_REPORT", [30] = "H2G_PLACE_PROC", [31] = "H2P_WINSIZE",
 }
 local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
 local PKT_HDR, MSG_HDR, DATA = 32, 24, 1
