@@ -154,6 +154,15 @@ def test_a_faulting_thread_kills_its_process_only(cluster):
     assert cluster.run_bytes("pmon0", USER / "hello", 3)[0] == 3
 
 
+@pytest.mark.parametrize("pmon", PMONS)
+def test_faults_reach_handlers_on_the_alternate_stack(cluster, pmon):
+    """SIGSEGV (NULL, a read-only page) and SIGFPE go to the program's handler on
+    its sigaltstack; with SIGSEGV blocked, the same fault ends it (status 139)."""
+    result = cluster.run_bytes(pmon, USER / "sigfault")
+    assert result == on_host(USER / "sigfault"), result
+    assert result[0] == 128 + signal.SIGSEGV and result[1].count(b"alternate stack") == 3
+
+
 def test_shell_in_a_terminal_as_a_person_uses_it(cluster, tmp_path):
     """`tessera shell` in tmux, whose pane is a terminal, so the program's is one
     too: type a pipeline and read its answer off the screen, Ctrl-C a `sleep 100`,
