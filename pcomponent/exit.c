@@ -89,7 +89,7 @@ void proc_exited(struct process *p, int wstatus)
 	unsigned n = 0;
 	bool free_now;
 
-	files_put(p->files);
+	files_close(p->files);
 	p->files = NULL;
 	mm_put(p->mm);
 	p->mm = NULL;

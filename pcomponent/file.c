@@ -43,7 +43,6 @@ struct files *files_new(void)
 
 	if (!fs)
 		return NULL;
-	fs->refs = 1;
 	spin_init(&fs->lock, "files");
 	return fs;
 }
@@ -65,15 +64,8 @@ struct files *files_dup(struct files *fs)
 	return c;
 }
 
-void files_get(struct files *fs)
+void files_close(struct files *fs)
 {
-	__atomic_add_fetch(&fs->refs, 1, __ATOMIC_RELAXED);
-}
-
-void files_put(struct files *fs)
-{
-	if (__atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL))
-		return;
 	for (int i = 0; i < FD_MAX; i++)
 		if (fs->fd[i])
 			file_put(fs->fd[i]);

@@ -94,7 +94,7 @@ long proc_fork(struct uthread *t, const struct user_regs *regs, uint64_t child_t
 	pr_debug("pid %u forks pid %u (mm %u -> %u)", p->pid, c->pid, p->mm->id, c->mm->id);
 	return c->pid;
 out_files:
-	files_put(c->files);
+	files_close(c->files);
 out_mm:
 	mm_put(c->mm);
 out_free:

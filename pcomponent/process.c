@@ -263,7 +263,7 @@ int proc_start(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	if (err) {
 		pr_warn("pid %u: exec failed (%d)", pid, err);
 		if (p->files)
-			files_put(p->files);
+			files_close(p->files);
 		mm_put(p->mm);
 		proc_free(p);
 		return err;

@@ -1,8 +1,9 @@
 /*
  * Open files and descriptor tables on a pComponent. A struct file is one open
  * object (a pipe end, the host's terminal) shared by every descriptor that dup or
- * fork made of it; a struct files is a process's table, shared by CLONE_FILES
- * threads and copied on fork. pcomponent/file.c; pipe.c and tty.c are the objects.
+ * fork made of it; a struct files is a process's table, which its threads share
+ * through the process (CLONE_FILES) and fork copies. pcomponent/file.c; pipe.c,
+ * tty.c and dev.c are the objects.
  */
 #ifndef PCOMPONENT_FILE_H
 #define PCOMPONENT_FILE_H
@@ -39,7 +40,6 @@ struct file {
 };
 
 struct files {
-	int refs;			/* atomic: processes and threads sharing the table */
 	struct spinlock lock;		/* fd, cloexec */
 	struct file *fd[FD_MAX];
 	uint64_t cloexec[FD_MAX / 64];
@@ -53,9 +53,8 @@ void file_put(struct file *f);
 struct files *files_new(void);
 /* A copy for fork: the same open files, one more reference each. NULL: no memory. */
 struct files *files_dup(struct files *fs);
-void files_get(struct files *fs);
-/* The last put closes every descriptor. */
-void files_put(struct files *fs);
+/* Close every descriptor and free the table (its process is gone). */
+void files_close(struct files *fs);
 /* Close the descriptors marked close-on-exec. */
 void files_exec(struct files *fs);
 
