@@ -106,28 +106,26 @@ SYSCALL(sys_kill)
 	int sig = (int)a[1];
 
 	if (pid > 0)
-		return signal_send((uint32_t)pid, sig);
+		return signal_send(t->proc->vnode, (uint32_t)pid, sig);
 	if (pid == 0)
-		return signal_send_group(t->proc->pgid, sig);
+		return signal_send_group(t->proc->vnode, t->proc->pgid, sig);
 	if (pid == -1)
 		return -EPERM;
-	return signal_send_group((uint32_t)-pid, sig);
+	return signal_send_group(t->proc->vnode, (uint32_t)-pid, sig);
 }
 
 SYSCALL(sys_tkill)
 {
-	(void)t;
 	if ((int64_t)a[0] <= 0)
 		return -EINVAL;
-	return signal_send_tid(0, (uint32_t)a[0], (int)a[1]);
+	return signal_send_tid(t->proc->vnode, 0, (uint32_t)a[0], (int)a[1]);
 }
 
 SYSCALL(sys_tgkill)
 {
-	(void)t;
 	if ((int64_t)a[0] <= 0 || (int64_t)a[1] <= 0)
 		return -EINVAL;
-	return signal_send_tid((uint32_t)a[0], (uint32_t)a[1], (int)a[2]);
+	return signal_send_tid(t->proc->vnode, (uint32_t)a[0], (uint32_t)a[1], (int)a[2]);
 }
 
 struct linux_stack_t {

@@ -42,6 +42,16 @@ static bool group_in(uint32_t pgid, uint32_t sid)
 	return false;
 }
 
+bool proc_group_exists(uint32_t pgid, uint32_t sid)
+{
+	bool yes;
+
+	spin_lock(&proc_lock);
+	yes = group_in(pgid, sid);
+	spin_unlock(&proc_lock);
+	return yes;
+}
+
 long proc_setpgid(struct process *p, uint32_t pid, uint32_t pgid)
 {
 	struct process *q;

@@ -23,6 +23,8 @@ struct process *proc_at(unsigned slot);
 struct uthread *proc_thread(struct process *p, uint32_t tid);
 /* An unused pid or tid. Under proc_lock. */
 uint32_t proc_new_id(void);
+/* Is there a process group pgid in session sid (a terminal's foreground candidate)? */
+bool proc_group_exists(uint32_t pgid, uint32_t sid);
 /* The terminal peer's request for pid addresses, with a reference; NULL if none. */
 struct tty *proc_tty_of(uint8_t peer, uint32_t pid);
 

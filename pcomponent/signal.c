@@ -80,7 +80,13 @@ void signal_send_locked(struct process *p, int sig)
 	kick(p);
 }
 
-int signal_send(uint32_t pid, int sig)
+/* May a sender of vNode vnode see p at all? Another vNode's processes do not exist for it. */
+static bool visible(uint32_t vnode, const struct process *p)
+{
+	return vnode == SIGNAL_ANY_VNODE || p->vnode == vnode;
+}
+
+int signal_send(uint32_t vnode, uint32_t pid, int sig)
 {
 	struct process *p;
 	int err = 0;
@@ -89,7 +95,7 @@ int signal_send(uint32_t pid, int sig)
 		return -EINVAL;
 	spin_lock(&proc_lock);
 	p = proc_lookup(pid);
-	if (!p || p->state == PROC_ZOMBIE || p->state == PROC_NEW)
+	if (!p || p->state == PROC_ZOMBIE || p->state == PROC_NEW || !visible(vnode, p))
 		err = -ESRCH;
 	else if (sig)
 		signal_send_locked(p, sig);
@@ -97,7 +103,7 @@ int signal_send(uint32_t pid, int sig)
 	return err;
 }
 
-int signal_send_group(uint32_t pgid, int sig)
+int signal_send_group(uint32_t vnode, uint32_t pgid, int sig)
 {
 	int err = -ESRCH;
 
@@ -107,7 +113,7 @@ int signal_send_group(uint32_t pgid, int sig)
 	for (unsigned i = 0; i < PROC_MAX; i++) {
 		struct process *p = proc_at(i);
 
-		if (!p || p->pgid != pgid || p->state != PROC_LIVE)
+		if (!p || p->pgid != pgid || p->state != PROC_LIVE || !visible(vnode, p))
 			continue;
 		err = 0;
 		if (sig)
@@ -117,7 +123,7 @@ int signal_send_group(uint32_t pgid, int sig)
 	return err;
 }
 
-int signal_send_tid(uint32_t tgid, uint32_t tid, int sig)
+int signal_send_tid(uint32_t vnode, uint32_t tgid, uint32_t tid, int sig)
 {
 	struct uthread *t = NULL;
 	int err = -ESRCH;
@@ -128,7 +134,7 @@ int signal_send_tid(uint32_t tgid, uint32_t tid, int sig)
 	for (unsigned i = 0; i < PROC_MAX && !t; i++) {
 		struct process *p = proc_at(i);
 
-		if (p && p->state == PROC_LIVE && (!tgid || p->pid == tgid))
+		if (p && p->state == PROC_LIVE && (!tgid || p->pid == tgid) && visible(vnode, p))
 			t = proc_thread(p, tid);
 	}
 	if (t) {

@@ -101,7 +101,7 @@ static void input_effects(struct tty *t, const struct ldisc_effects *fx)
 	uint8_t *msg;
 
 	if (fx->sig)
-		signal_send_group(__atomic_load_n(&t->fgpgrp, __ATOMIC_RELAXED), fx->sig);
+		tty_signal(t, fx->sig);
 	if (!fx->echo_len)
 		return;
 	msg = kmalloc(sizeof(struct p2h_output) + 2 * fx->echo_len);
@@ -128,9 +128,10 @@ size_t tty_input(struct tty *t, const void *bytes, size_t n, bool eof)
 	return k;
 }
 
+/* The foreground group is one of the terminal's session (set_pgrp() checks it). */
 void tty_signal(struct tty *t, int sig)
 {
-	signal_send_group(__atomic_load_n(&t->fgpgrp, __ATOMIC_RELAXED), sig);
+	signal_send_group(SIGNAL_ANY_VNODE, __atomic_load_n(&t->fgpgrp, __ATOMIC_RELAXED), sig);
 }
 
 void tty_resize(struct tty *t, uint16_t rows, uint16_t cols)

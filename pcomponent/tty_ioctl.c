@@ -7,6 +7,7 @@
 #include "kernel/errno.h"
 #include "pcomponent/file.h"
 #include "pcomponent/mm.h"
+#include "pmon.h"
 #include "tty_internal.h"
 
 static int get_termios(struct tty *t, struct mm *mm, uint64_t arg)
@@ -46,6 +47,8 @@ static int set_pgrp(struct tty *t, struct mm *mm, uint64_t arg)
 		return -EFAULT;
 	if (pgrp <= 0)
 		return -EINVAL;
+	if (!proc_group_exists((uint32_t)pgrp, t->pid))
+		return -EPERM;		/* only a group of the terminal's own session */
 	__atomic_store_n(&t->fgpgrp, (uint32_t)pgrp, __ATOMIC_RELAXED);
 	return 0;
 }

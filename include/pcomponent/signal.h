@@ -15,12 +15,19 @@
 struct uthread;
 struct process;
 
+/*
+ * Senders name their vNode: a process of another vNode is invisible to them
+ * (-ESRCH), as another pid namespace's is on Linux. The monitor itself (a terminal,
+ * a child's exit) sends as SIGNAL_ANY_VNODE.
+ */
+#define SIGNAL_ANY_VNODE 0
+
 /* Send sig to process pid (a thread of it that does not block it takes it). */
-int signal_send(uint32_t pid, int sig);
+int signal_send(uint32_t vnode, uint32_t pid, int sig);
 /* Send sig to every process of process group pgid; -ESRCH if there is none. */
-int signal_send_group(uint32_t pgid, int sig);
+int signal_send_group(uint32_t vnode, uint32_t pgid, int sig);
 /* Send sig to thread tid (of process tgid, unless 0): tkill, tgkill. */
-int signal_send_tid(uint32_t tgid, uint32_t tid, int sig);
+int signal_send_tid(uint32_t vnode, uint32_t tgid, uint32_t tid, int sig);
 /* Send sig to thread t itself (SIGPIPE, a fault). */
 void signal_send_thread(struct uthread *t, int sig);
 /* Is a signal pending that t does not block? */

@@ -154,6 +154,31 @@ def test_a_faulting_thread_kills_its_process_only(cluster):
     assert cluster.run_bytes("pmon0", USER / "hello", 3)[0] == 3
 
 
+def test_another_vnodes_processes_cannot_be_signalled(cluster):
+    """A process of vNode 2 on the same pmon cannot see (kill -0) or kill one of
+    vNode 1: no such process, as across Linux pid namespaces; vNode 1's own can."""
+    mark = len(cluster.log("pmon0"))
+    proc = subprocess.Popen([str(BUILD / "tessera-net"), "--run-dir", str(cluster.run), "run",
+                             "--vnode", "1", "pmon0", BUSYBOX, "sleep", "60"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        assert wait_for(lambda: "exec:" in cluster.log("pmon0")[mark:], 60)
+        pid = re.search(r"pid (\d+) exec:", cluster.log("pmon0")[mark:]).group(1)
+        for probe in (["kill", "-0", pid], ["kill", pid]):
+            out = cluster.tool("run", "--vnode", "2", "pmon0", BUSYBOX, *probe)
+            assert out.returncode == 1 and "No such process" in out.stderr, (probe, out)
+        assert proc.poll() is None
+        assert cluster.tool("run", "--vnode", "1", "pmon0", BUSYBOX, "kill",
+                            pid).returncode == 0
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM
+
+
 @pytest.mark.parametrize("pmon", PMONS)
 def test_faults_reach_handlers_on_the_alternate_stack(cluster, pmon):
     """SIGSEGV (NULL, a read-only page) and SIGFPE go to the program's handler on

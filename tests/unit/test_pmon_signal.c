@@ -31,6 +31,7 @@ static void start(void)
 	memset(&proc, 0, sizeof(proc));
 	memset(&ut, 0, sizeof(ut));
 	proc.pid = proc.pgid = proc.sid = 100;
+	proc.vnode = 1;
 	proc.state = PROC_LIVE;
 	proc.nthreads = 1;
 	proc.mm = &test_mm;
@@ -196,8 +197,8 @@ static void ignoring_discards_a_pending_signal(void)
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, 0);
 	set_action(SIGCHLD, HANDLER, SA_RESTORER, 0);
 	ut.sigmask = BIT(SIGUSR1) | BIT(SIGCHLD);
-	CHECK(signal_send(100, SIGUSR1) == 0);
-	CHECK(signal_send(100, SIGCHLD) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGCHLD) == 0);
 	CHECK(proc.pending == (BIT(SIGUSR1) | BIT(SIGCHLD)));
 	set_action(SIGUSR1, SIG_IGN, 0, 0);
 	CHECK(proc.pending == BIT(SIGCHLD));
@@ -212,7 +213,7 @@ static void ignoring_discards_a_threads_pending_signal(void)
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, 0);
 	ut.sigmask = BIT(SIGUSR1);
-	CHECK(signal_send_tid(100, 100, SIGUSR1) == 0);
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 100, 100, SIGUSR1) == 0);
 	CHECK(ut.pending == BIT(SIGUSR1));
 	set_action(SIGUSR1, SIG_IGN, 0, 0);
 	ut.sigmask = 0;
@@ -238,17 +239,31 @@ static void exec_resets_handlers_keeps_ignored(void)
 static void send_to_a_missing_process_is_esrch(void)
 {
 	start();
-	CHECK(signal_send(999, SIGTERM) == -ESRCH);
-	CHECK(signal_send(0, SIGTERM) == -ESRCH);
-	CHECK(signal_send(UINT32_MAX, SIGTERM) == -ESRCH);
-	CHECK(signal_send(100, NSIG + 1) == -EINVAL);
-	CHECK(signal_send(100, -1) == -EINVAL);
-	CHECK(signal_send(100, INT32_MIN) == -EINVAL);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 999, SIGTERM) == -ESRCH);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 0, SIGTERM) == -ESRCH);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, UINT32_MAX, SIGTERM) == -ESRCH);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, NSIG + 1) == -EINVAL);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, -1) == -EINVAL);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, INT32_MIN) == -EINVAL);
 	proc.state = PROC_ZOMBIE;
-	CHECK(signal_send(100, SIGTERM) == -ESRCH);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGTERM) == -ESRCH);
 	proc.state = PROC_NEW;
-	CHECK(signal_send(100, SIGTERM) == -ESRCH);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGTERM) == -ESRCH);
 	CHECK(proc.pending == 0 && host.nkicked == 0);
+	finish();
+}
+
+/* before: a process of vNode 1. after: a sender of vNode 2 cannot see it, one of vNode 1 can */
+static void another_vnodes_processes_are_invisible(void)
+{
+	start();
+	CHECK(signal_send(2, 100, SIGTERM) == -ESRCH);
+	CHECK(signal_send_group(2, 100, SIGTERM) == -ESRCH);
+	CHECK(signal_send_tid(2, 100, 100, SIGTERM) == -ESRCH);
+	CHECK(signal_send_tid(2, 0, 100, SIGTERM) == -ESRCH);
+	CHECK(proc.pending == 0 && ut.pending == 0 && host.nkicked == 0);
+	CHECK(signal_send(1, 100, 0) == 0 && signal_send_group(1, 100, 0) == 0);
+	CHECK(signal_send_tid(1, 100, 100, 0) == 0);
 	finish();
 }
 
@@ -256,12 +271,12 @@ static void send_to_a_missing_process_is_esrch(void)
 static void signal_zero_probes(void)
 {
 	start();
-	CHECK(signal_send(100, 0) == 0);
-	CHECK(signal_send(999, 0) == -ESRCH);
-	CHECK(signal_send_tid(100, 100, 0) == 0);
-	CHECK(signal_send_tid(100, 999, 0) == -ESRCH);
-	CHECK(signal_send_group(100, 0) == 0);
-	CHECK(signal_send_group(999, 0) == -ESRCH);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, 0) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 999, 0) == -ESRCH);
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 100, 100, 0) == 0);
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 100, 999, 0) == -ESRCH);
+	CHECK(signal_send_group(SIGNAL_ANY_VNODE, 100, 0) == 0);
+	CHECK(signal_send_group(SIGNAL_ANY_VNODE, 999, 0) == -ESRCH);
 	CHECK(proc.pending == 0 && ut.pending == 0 && host.nkicked == 0);
 	finish();
 }
@@ -273,16 +288,16 @@ static void ignored_signals_are_never_pending(void)
 
 	start();
 	for (unsigned i = 0; i < sizeof(dfl_ign) / sizeof(dfl_ign[0]); i++) {
-		CHECK(signal_send(100, dfl_ign[i]) == 0);
-		CHECK(signal_send_tid(100, 100, dfl_ign[i]) == 0);
+		CHECK(signal_send(SIGNAL_ANY_VNODE, 100, dfl_ign[i]) == 0);
+		CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 100, 100, dfl_ign[i]) == 0);
 		signal_send_thread(&ut, dfl_ign[i]);
 	}
 	set_action(SIGTERM, SIG_IGN, 0, 0);
-	CHECK(signal_send(100, SIGTERM) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGTERM) == 0);
 	CHECK(proc.pending == 0 && ut.pending == 0 && !signal_pending(&ut));
 	CHECK(host.nkicked == 0 && host.nwoke == 0);
 	set_action(SIGCHLD, HANDLER, SA_RESTORER, 0);	/* caught: it counts */
-	CHECK(signal_send(100, SIGCHLD) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGCHLD) == 0);
 	CHECK(proc.pending == BIT(SIGCHLD) && host.nkicked == 1 && host.kicked[0] == ut.thread);
 	finish();
 }
@@ -291,10 +306,10 @@ static void ignored_signals_are_never_pending(void)
 static void send_to_a_thread(void)
 {
 	start();
-	CHECK(signal_send_tid(100, 999, SIGUSR1) == -ESRCH);
-	CHECK(signal_send_tid(999, 100, SIGUSR1) == -ESRCH);
-	CHECK(signal_send_tid(100, 100, NSIG + 1) == -EINVAL);
-	CHECK(signal_send_tid(0, 100, SIGUSR1) == 0);		/* tkill: any process */
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 100, 999, SIGUSR1) == -ESRCH);
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 999, 100, SIGUSR1) == -ESRCH);
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 100, 100, NSIG + 1) == -EINVAL);
+	CHECK(signal_send_tid(SIGNAL_ANY_VNODE, 0, 100, SIGUSR1) == 0);		/* tkill: any process */
 	CHECK(ut.pending == BIT(SIGUSR1) && proc.pending == 0);
 	CHECK(host.nkicked == 1 && host.kicked[0] == ut.thread);
 	finish();
@@ -304,10 +319,10 @@ static void send_to_a_thread(void)
 static void send_to_a_group(void)
 {
 	start();
-	CHECK(signal_send_group(100, SIGUSR1) == 0);
+	CHECK(signal_send_group(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(proc.pending == BIT(SIGUSR1));
-	CHECK(signal_send_group(555, SIGUSR1) == -ESRCH);
-	CHECK(signal_send_group(100, NSIG + 1) == -EINVAL);
+	CHECK(signal_send_group(SIGNAL_ANY_VNODE, 555, SIGUSR1) == -ESRCH);
+	CHECK(signal_send_group(SIGNAL_ANY_VNODE, 100, NSIG + 1) == -EINVAL);
 	finish();
 }
 
@@ -316,10 +331,10 @@ static void sigkill_makes_the_process_exit(void)
 {
 	start();
 	ut.sigmask = ~0ULL;
-	CHECK(signal_send(100, SIGKILL) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGKILL) == 0);
 	CHECK(proc.exiting && proc.exit_wstatus == linux_wstatus_signaled(SIGKILL));
 	CHECK(host.nkicked == 1 && host.kicked[0] == ut.thread);
-	CHECK(signal_send(100, SIGTERM) == 0 && !(proc.pending & BIT(SIGTERM)));
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGTERM) == 0 && !(proc.pending & BIT(SIGTERM)));
 	finish();
 }
 
@@ -331,7 +346,7 @@ static void blocked_signal_waits_until_unblocked(void)
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, 0);
 	ut.sigmask = BIT(SIGUSR1);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(proc.pending == BIT(SIGUSR1) && !signal_pending(&ut));
 	CHECK(deliver(&r) == -1);
 	CHECK(same_user_regs(&r, &orig) && host.copies_out == 0);
@@ -349,7 +364,7 @@ static void default_action_terminates(void)
 	struct user_regs r = user_regs_at(STACK);
 
 	start();
-	CHECK(signal_send(100, SIGTERM) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGTERM) == 0);
 	CHECK(deliver(&r) == linux_wstatus_signaled(SIGTERM));
 	CHECK(host.exits == 1);
 	finish();
@@ -368,7 +383,7 @@ static void frame_has_linux_layout(void)
 	r = orig = user_regs_at(STACK + 3);
 	set_action(SIGUSR1, HANDLER, SA_RESTORER | SA_SIGINFO, BIT(SIGALRM));
 	ut.sigmask = mask;
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	sp = r.rsp;
 	top = orig.rsp - RED_ZONE;
@@ -421,7 +436,7 @@ static void frame_is_aligned_for_any_rsp(void)
 		struct user_regs r = user_regs_at(STACK - k);
 		uint64_t top = STACK - k - RED_ZONE, fp;
 
-		CHECK(signal_send(100, SIGUSR1) == 0);
+		CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 		CHECK(deliver(&r) == -1);
 		fp = get64(r.rsp + abi->fpstate);
 		CHECK(r.rsp % 16 == 8 && fp % 64 == 0);
@@ -442,7 +457,7 @@ static void sigreturn_restores_registers_and_mask(void)
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, BIT(SIGALRM));
 	ut.sigmask = BIT(SIGUSR2);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	fp = get64(r.rsp + abi->fpstate);
 	handler_returns(&r);
@@ -465,7 +480,7 @@ static void sigreturn_takes_the_frame_as_the_handler_left_it(void)
 
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, 0);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	sp = r.rsp;
 	fp = get64(sp + abi->fpstate);
@@ -500,7 +515,7 @@ static void sigreturn_refuses_a_bad_frame(void)
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, 0);
 	ut.sigmask = BIT(SIGUSR2);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	sp = r.rsp;
 	rip = get64(sp + abi->rip);
@@ -551,12 +566,12 @@ static void resethand_resets_the_action(void)
 
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER | SA_RESETHAND, 0);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1 && r.rip == HANDLER);
 	CHECK(action_of(SIGUSR1).handler == SIG_DFL);
 	handler_returns(&r);
 	CHECK(!sigreturn(&r, &ret));
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == linux_wstatus_signaled(SIGUSR1));
 	finish();
 }
@@ -568,10 +583,10 @@ static void nodefer_leaves_the_signal_unblocked(void)
 
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER | SA_NODEFER, BIT(SIGUSR2) | BIT(SIGKILL));
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	CHECK(ut.sigmask == BIT(SIGUSR2));		/* never SIGKILL either */
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(signal_pending(&ut));			/* may nest */
 	finish();
 }
@@ -583,7 +598,7 @@ static void handler_without_restorer_is_sigsegv(void)
 
 	start();
 	set_action(SIGUSR1, HANDLER, 0, 0);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == linux_wstatus_signaled(SIGSEGV));
 	CHECK(host.copies_out == 0);
 	finish();
@@ -599,7 +614,7 @@ static void unwritable_stack_is_sigsegv(void)
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct user_regs r = user_regs_at(bad[i]);
 
-		CHECK(signal_send(100, SIGUSR1) == 0);
+		CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 		CHECK(deliver(&r) == linux_wstatus_signaled(SIGSEGV));
 	}
 	finish();
@@ -614,8 +629,8 @@ static void one_handler_at_a_time(void)
 	start();
 	set_action(SIGUSR1, HANDLER, SA_RESTORER, 0);
 	set_action(SIGUSR2, HANDLER + 16, SA_RESTORER, 0);
-	CHECK(signal_send(100, SIGUSR2) == 0);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR2) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	CHECK(r.rip == HANDLER && r.rdi == SIGUSR1 && proc.pending == BIT(SIGUSR2));
 	handler_returns(&r);
@@ -635,14 +650,14 @@ static void onstack_uses_the_alternate_stack(void)
 	ut.altstack = alt;
 	ut.altstack_size = size;
 	set_action(SIGUSR1, HANDLER, SA_RESTORER | SA_ONSTACK | SA_NODEFER, 0);
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	CHECK(r.rsp >= alt && r.rsp < alt + size && r.rsp % 16 == 8);
 	CHECK(get64(r.rsp + abi->fpstate) + 512 <= alt + size);
 	CHECK(get64(r.rsp + abi->ss_sp) == alt && get64(r.rsp + abi->ss_size) == size);
 	CHECK(get32(r.rsp + abi->ss_flags) == 0);
 	sp = r.rsp;
-	CHECK(signal_send(100, SIGUSR1) == 0);		/* nested: on down the same stack */
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);		/* nested: on down the same stack */
 	CHECK(deliver(&r) == -1);
 	CHECK(r.rsp < sp - RED_ZONE && r.rsp >= alt);
 	finish();
@@ -658,7 +673,7 @@ static void sigsuspend_mask_is_the_one_saved(void)
 	ut.restore_mask = true;
 	ut.saved_mask = BIT(SIGUSR1) | BIT(SIGTERM);
 	ut.sigmask = BIT(SIGUSR2);			/* sigsuspend's temporary mask */
-	CHECK(signal_send(100, SIGUSR1) == 0);
+	CHECK(signal_send(SIGNAL_ANY_VNODE, 100, SIGUSR1) == 0);
 	CHECK(deliver(&r) == -1);
 	CHECK(get64(r.rsp + abi->sigmask) == (BIT(SIGUSR1) | BIT(SIGTERM)));
 	CHECK(!ut.restore_mask && ut.sigmask == (BIT(SIGUSR2) | BIT(SIGUSR1)));
@@ -679,6 +694,7 @@ static const struct unit_test tests[] = {
 	TEST(ignoring_discards_a_pending_signal),
 	TEST(exec_resets_handlers_keeps_ignored),
 	TEST(send_to_a_missing_process_is_esrch),
+	TEST(another_vnodes_processes_are_invisible),
 	TEST(signal_zero_probes),
 	TEST(ignored_signals_are_never_pending),
 	TEST(send_to_a_thread),
