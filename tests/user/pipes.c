@@ -29,26 +29,6 @@ static void close_pipe(int p[2])
 	close(p[1]);
 }
 
-static pid_t xfork(void)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", errname(errno));
-	return pid;
-}
-
-static int reap(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		die("waitpid: %s", errname(errno));
-	return status;
-}
-
 static void check(const char *what, int ok)
 {
 	printf("%s: %s\n", what, ok ? "yes" : "no");

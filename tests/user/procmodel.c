@@ -50,31 +50,6 @@ static void handle(int sig, int flags)
 		die("sigaction(%d): %s", sig, errname(errno));
 }
 
-static pid_t xfork(void)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		die("fork: %s", errname(errno));
-	return pid;
-}
-
-/* The status of child pid, through wait4 and retrying EINTR. */
-static int reap(pid_t pid)
-{
-	int status;
-	pid_t got;
-
-	do
-		got = wait4(pid, &status, 0, NULL);
-	while (got < 0 && errno == EINTR);
-	if (got != pid)
-		die("wait4: got %d, %s", (int)got, errname(errno));
-	return status;
-}
-
 static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {

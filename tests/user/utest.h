@@ -10,6 +10,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static inline const char *errname(int e)
 {
@@ -62,6 +65,32 @@ static inline void expect_err(const char *what, long ret, int want)
 		printf("%s = %ld\n", what, ret);
 	if (ret != -1 || e != want)
 		die("%s: want -1 %s", what, errname(want));
+}
+
+/* fork, with stdout flushed first so the child does not print its copy again. */
+static inline pid_t xfork(void)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		die("fork: %s", errname(errno));
+	return pid;
+}
+
+/* The status of child pid, through wait4 and retrying EINTR. */
+static inline int reap(pid_t pid)
+{
+	int status;
+	pid_t got;
+
+	do
+		got = wait4(pid, &status, 0, NULL);
+	while (got < 0 && errno == EINTR);
+	if (got != pid)
+		die("wait4: got %d, %s", (int)got, errname(errno));
+	return status;
 }
 
 #endif
