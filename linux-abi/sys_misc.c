@@ -283,13 +283,13 @@ SYSCALL(sys_sysinfo)
 {
 	struct linux_sysinfo si = { .uptime = (int64_t)(clock_ns() / NSEC_PER_SEC),
 				    .mem_unit = 1 };
-	struct p2x_exstats x;
 	uint32_t threads, procs;
+	unsigned lines, resident;
 
-	excache_stats(NULL, &x);
+	excache_usage(&lines, &resident);
 	proc_load(&threads, &procs);
 	si.procs = (uint16_t)procs;
-	si.totalram = (uint64_t)x.lines * NET_PAGE_SIZE;
-	si.freeram = (uint64_t)(x.lines - x.resident) * NET_PAGE_SIZE;
+	si.totalram = (uint64_t)lines * NET_PAGE_SIZE;
+	si.freeram = (uint64_t)(lines - resident) * NET_PAGE_SIZE;
 	return mm_copy_out(t->proc->mm, a[0], &si, sizeof(si));
 }

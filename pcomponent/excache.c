@@ -494,6 +494,12 @@ void excache_drop(struct mm *mm)
 	}
 }
 
+void excache_usage(unsigned *lines, unsigned *resident)
+{
+	*lines = xc.nsets * xc.ways;
+	*resident = __atomic_load_n(&xc.resident, __ATOMIC_RELAXED);
+}
+
 /* Counters of mm (or the node), after sampling every resident line's accessed bit. */
 void excache_stats(struct mm *mm, struct p2x_exstats *out)
 {

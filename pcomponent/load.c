@@ -70,7 +70,7 @@ static void reporter(void *arg)
 int load_report_start(const struct node_config *cfg)
 {
 	const struct peer *gmon = NULL;
-	struct p2x_exstats x;
+	unsigned resident;
 
 	for (unsigned i = 0; i < cfg->npeers; i++)
 		if (cfg->peers[i].role == ROLE_GMON)
@@ -80,7 +80,6 @@ int load_report_start(const struct node_config *cfg)
 		return 0;
 	}
 	load_gmon = gmon->id;
-	excache_stats(NULL, &x);	/* its geometry; nothing is resident yet */
-	load_lines = x.lines;
+	excache_usage(&load_lines, &resident);
 	return thread_create("load-report", reporter, NULL, 0) ? 0 : -ENOMEM;
 }

@@ -247,11 +247,26 @@ static int setup_frame(struct uthread *t, struct user_regs *r, int sig,
 	return 0;
 }
 
+/*
+ * Every return to ring 3 comes here, so the common case, nothing to do, is decided
+ * without proc_lock: a sender sets its bit before it kicks the thread, and the kick
+ * brings the thread back here after the bit is visible.
+ */
+static bool nothing_to_do(struct uthread *t)
+{
+	uint64_t pending = __atomic_load_n(&t->pending, __ATOMIC_ACQUIRE) |
+			   __atomic_load_n(&t->proc->pending, __ATOMIC_ACQUIRE);
+
+	return !t->restore_mask && !(pending & ~__atomic_load_n(&t->sigmask, __ATOMIC_RELAXED));
+}
+
 void signal_deliver(struct uthread *t, struct user_regs *r)
 {
 	struct linux_sigaction act;
 	int sig;
 
+	if (nothing_to_do(t))
+		return;
 	while ((sig = dequeue(t, &act))) {
 		if (act.handler == SIG_IGN || (act.handler == SIG_DFL && (DEFAULT_IGNORE & BIT(sig))))
 			continue;

@@ -67,6 +67,8 @@ int excache_peek(struct mm *mm, void *dst, uint64_t uva, size_t n);
 void excache_flush(struct mm *mm, uint64_t start, uint64_t end, bool writeback);
 /* Forget every line of mm (nobody uses it); waits for evictions of its lines in flight. */
 void excache_drop(struct mm *mm);
+/* Lines in all and lines in use, without sampling anything (sysinfo asks often). */
+void excache_usage(unsigned *lines, unsigned *resident);
 /* Counters of mm, or of the node (mm NULL), with the geometry. */
 void excache_stats(struct mm *mm, struct p2x_exstats *out);
 
