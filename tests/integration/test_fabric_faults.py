@@ -87,7 +87,7 @@ def test_dup_delivers_a_fraction_twice(pair):
 def test_reorder_holds_frames_until_overtaken(pair):
     """reorder 0.1: every frame arrives once; ~10% are held back and arrive
     after a later frame overtook them."""
-    got, st = stream(pair, 1000, ["reorder 0.1 200"], pace=1000)
+    got, st = stream(pair, 1000, ["reorder 0.1 200"], pace=250)
     seqs = [s for _, s in got]
     assert sorted(seqs) == list(range(1000))
     late = [s for i, s in enumerate(seqs) if any(o > s for o in seqs[:i])]
