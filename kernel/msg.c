@@ -396,6 +396,23 @@ static int endpoint_init(const struct node_config *cfg, const struct rpc_op *ops
 	return err;
 }
 
+bool msg_is_self(uint8_t peer)
+{
+	return node_cfg && peer == node_cfg->id;
+}
+
+/*
+ * The transport has no path to its own node, so a call to oneself (a home mmon
+ * that also fronts the vNode's files) is checked at the same choke point as a
+ * remote one and handled in the caller's thread.
+ */
+int msg_serve_self(uint16_t opcode, const void *req, size_t len, void *resp, size_t resp_max)
+{
+	struct net_msg_hdr m = { .kind = NET_RPC_REQ, .opcode = opcode, .len = (uint32_t)len };
+
+	return rpc_handle(&server, node_cfg->id, &m, req, len, resp, resp_max);
+}
+
 int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned nops)
 {
 	int err = netdev_init(rx_irq, NULL);

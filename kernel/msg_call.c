@@ -94,6 +94,8 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 	struct waiter_slot w;
 	int err;
 
+	if (msg_is_self(peer))
+		return msg_serve_self(opcode, req, len, resp, resp_max);
 	wait_init(&w, resp, resp_max);
 	spin_lock(&msg_lock);
 	err = rpc_call_start(&msg_client, peer, opcode, req, len, timeout_ns, rpc_done, &w);

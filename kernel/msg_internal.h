@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "kernel/spinlock.h"
 #include "net/rpc.h"
 #include "net/transport.h"
@@ -20,6 +21,10 @@ extern struct verbs msg_verbs;
 
 /* Wake the poller: a send or call changed what its timers must cover. */
 void msg_kick(void);
+
+/* An RPC to this node itself, served in the calling thread (msg.c). */
+bool msg_is_self(uint8_t peer);
+int msg_serve_self(uint16_t opcode, const void *req, size_t len, void *resp, size_t resp_max);
 
 int msg_raw_init(void);
 /* In the poller, under msg_lock: take the reply a msg_raw_echo() waits for. */

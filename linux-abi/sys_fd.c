@@ -1,6 +1,7 @@
 /*
- * Descriptor system calls: reading and writing open files (pipes, the terminal),
- * and the table itself (pipe, dup, close, fcntl). The objects behind descriptors
+ * Descriptor system calls: reading and writing open files (pipes, the terminal,
+ * files on storage), offsets, sync and truncate, and the table itself (pipe, dup,
+ * close, fcntl). The objects behind descriptors
  * are pmon's (include/pcomponent/file.h); this file checks Linux's arguments.
  */
 #include "kernel/errno.h"
@@ -171,15 +172,16 @@ SYSCALL(sys_dup3)
 	return fd_dup2(t->proc->files, (int)a[0], (int)a[1], a[2] & O_CLOEXEC);
 }
 
-/* F_SETFL may change O_NONBLOCK only (and O_APPEND, meaningless on pipes: ignored). */
+/* F_SETFL may change O_NONBLOCK and O_APPEND (which only files with offsets heed). */
 static long set_flags(struct uthread *t, uint64_t fd, uint64_t flags)
 {
+	const uint32_t settable = O_NONBLOCK | O_APPEND;
 	struct file *f = get_file(t, fd);
 
 	if (!f)
 		return -EBADF;
-	__atomic_store_n(&f->flags, (f->flags & ~(uint32_t)O_NONBLOCK) |
-			 ((uint32_t)flags & O_NONBLOCK), __ATOMIC_RELAXED);
+	__atomic_store_n(&f->flags, (f->flags & ~settable) | ((uint32_t)flags & settable),
+			 __ATOMIC_RELAXED);
 	file_put(f);
 	return 0;
 }
@@ -216,15 +218,84 @@ SYSCALL(sys_fcntl)
 	}
 }
 
-/* Nothing open here has an offset yet (pipes, the terminal): lseek, pread, pwrite. */
+/* Only files on storage have offsets: pipes and the terminal answer -ESPIPE. */
 SYSCALL(sys_lseek)
 {
 	struct file *f = get_file(t, a[0]);
+	long ret;
 
 	if (!f)
 		return -EBADF;
+	ret = f->ops->seek ? f->ops->seek(f, (int64_t)a[1], (int)a[2]) : -ESPIPE;
 	file_put(f);
-	return -ESPIPE;
+	return ret;
+}
+
+/* pread64/pwrite64: n bytes at an offset, leaving the file's own offset alone. */
+static long prw(struct uthread *t, const uint64_t a[6], bool write)
+{
+	struct file *f = get_file(t, a[0]);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)a[2] < 0 || (int64_t)a[3] < 0)
+		ret = -EINVAL;
+	else if (!(write ? f->ops->pwrite : f->ops->pread))
+		ret = -ESPIPE;
+	else if (write)
+		ret = f->ops->pwrite(f, t->proc->mm, a[1], a[2], a[3]);
+	else
+		ret = f->ops->pread(f, t->proc->mm, a[1], a[2], a[3]);
+	file_put(f);
+	return ret;
+}
+
+SYSCALL(sys_pread64)
+{
+	return prw(t, a, false);
+}
+
+SYSCALL(sys_pwrite64)
+{
+	return prw(t, a, true);
+}
+
+SYSCALL(sys_ftruncate)
+{
+	struct file *f = get_file(t, a[0]);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)a[1] < 0 || !f->ops->truncate)
+		ret = -EINVAL;
+	else
+		ret = f->ops->truncate(f, a[1]);
+	file_put(f);
+	return ret;
+}
+
+static long sync_fd(struct uthread *t, uint64_t fd, bool data_only)
+{
+	struct file *f = get_file(t, fd);
+	long ret;
+
+	if (!f)
+		return -EBADF;
+	ret = f->ops->sync ? f->ops->sync(f, data_only) : -EINVAL;
+	file_put(f);
+	return ret;
+}
+
+SYSCALL(sys_fsync)
+{
+	return sync_fd(t, a[0], false);
+}
+
+SYSCALL(sys_fdatasync)
+{
+	return sync_fd(t, a[0], true);
 }
 
 SYSCALL(sys_ioctl)

@@ -148,10 +148,10 @@ SYSCALL(sys_getuid)
 	return 0;
 }
 
+/* The mask applies to what open, creat and mkdir create (sys_file.c, sys_path.c). */
 SYSCALL(sys_umask)
 {
-	(void)t, (void)a;
-	return 022;
+	return __atomic_exchange_n(&t->proc->umask, (uint32_t)a[0] & 0777, __ATOMIC_RELAXED);
 }
 
 SYSCALL(sys_getrandom)

@@ -1,7 +1,6 @@
 /*
  * Process system calls: identity, fork (and clone used as fork), wait4, exit and
- * exit_group, and execve of the running program (/proc/self/exe) until storage
- * brings files to exec from.
+ * exit_group, process groups; execve is in sys_exec.c.
  */
 #include "kernel/errno.h"
 #include "kernel/mm.h"
@@ -13,8 +12,6 @@
 #include "pcomponent/signal.h"
 #include "syscalls.h"
 
-#define EXEC_ARGS_MAX 1024		/* argv + envp entries */
-#define EXEC_STRINGS_MAX NET_SPAWN_STRINGS
 
 SYSCALL(sys_exit)
 {
@@ -140,74 +137,6 @@ SYSCALL(sys_getrusage)
 	else
 		return -EINVAL;
 	return put_rusage(t->proc->mm, a[1], ns);
-}
-
-/* Append the NULL-terminated array of strings at uva to buf; the count or -errno. */
-static long copy_strings(struct mm *mm, uint64_t uva, char *buf, uint32_t *len)
-{
-	long n;
-
-	for (n = 0; uva; n++) {
-		uint64_t s;
-		char c;
-
-		if (n >= EXEC_ARGS_MAX)
-			return -E2BIG;
-		if (mm_copy_in(mm, &s, uva + (uint64_t)n * 8, sizeof(s)))
-			return -EFAULT;
-		if (!s)
-			break;
-		do {
-			if (*len >= EXEC_STRINGS_MAX)
-				return -E2BIG;
-			if (mm_copy_in(mm, &c, s++, 1))
-				return -EFAULT;
-			buf[(*len)++] = c;
-		} while (c);
-	}
-	return n;
-}
-
-/* 0 if path names the running program's image; else -EFAULT or -ENOENT. */
-static int self_exe(struct uthread *t, uint64_t path)
-{
-	char name[USER_PATH_MAX];
-	int err = user_path(t, path, name);
-
-	return err ? err : strcmp(name, "/proc/self/exe") ? -ENOENT : 0;
-}
-
-/*
- * execve("/proc/self/exe", argv, envp): a new address space on the same home, loaded
- * from the image the old one ran; the point of no return is the switch to it.
- */
-SYSCALL(sys_execve)
-{
-	struct process *p = t->proc;
-	struct mm *old = p->mm, *mm;
-	char *buf = kmalloc(EXEC_STRINGS_MAX);
-	uint32_t len = 0;
-	long argc, envc;
-	int err;
-
-	if (!buf)
-		return -ENOMEM;
-	err = self_exe(t, a[0]);
-	argc = err ? err : copy_strings(old, a[1], buf, &len);
-	envc = argc < 0 ? argc : copy_strings(old, a[2], buf, &len);
-	if (!err && (argc < 0 || envc < 0))
-		err = (int)(argc < 0 ? argc : envc);
-	if (!err && argc == 0)
-		err = -EINVAL;
-	if (!err)
-		err = mm_create_from(old, p->vnode, &mm);
-	if (!err && (err = mm_exec(mm, &p->exec)))
-		mm_put(mm);
-	if (err) {
-		kfree(buf);
-		return err;
-	}
-	abi_exec(t, mm, buf, len, (uint16_t)argc, (uint16_t)envc);
 }
 
 SYSCALL(sys_getpgid)

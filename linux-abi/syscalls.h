@@ -27,17 +27,57 @@ SYSCALL(sys_fcntl);
 SYSCALL(sys_lseek);
 SYSCALL(sys_ioctl);
 
+SYSCALL(sys_pread64);
+SYSCALL(sys_pwrite64);
+SYSCALL(sys_ftruncate);
+SYSCALL(sys_fsync);
+SYSCALL(sys_fdatasync);
+
 /* sys_file.c */
-#define USER_PATH_MAX 64	/* longer than any path that can exist here */
+#define USER_PATH_MAX 64	/* execve's names: longer than any it accepts */
 /* The path at uva into buf, if it is short enough to be one: 0, -EFAULT, -ENOENT. */
 int user_path(struct uthread *t, uint64_t uva, char buf[USER_PATH_MAX]);
+/* The NUL-terminated string at uva into buf: its length, -EFAULT, or -ENAMETOOLONG. */
+long user_string(struct mm *mm, uint64_t uva, char *buf, size_t size);
+/*
+ * The name at upath, relative to dirfd (AT_FDCWD: the cwd) unless absolute, as a
+ * normalized absolute path in *out: kmalloc'd, the caller frees it; 2 * FS_PATH_SIZE
+ * bytes after the path's FS_PATH_SIZE are the caller's scratch. *dir: the name
+ * ended in a slash. 0 or -errno (-EBADF, -ENOTDIR, -ENOENT, -ENAMETOOLONG, -EFAULT).
+ */
+int user_at_path(struct uthread *t, int64_t dirfd, uint64_t upath, char **out, bool *dir);
 SYSCALL(sys_open);
 SYSCALL(sys_openat);
-SYSCALL(sys_getcwd);
-SYSCALL(sys_chdir);
+SYSCALL(sys_creat);
 SYSCALL(sys_fstat);
 SYSCALL(sys_stat);
+SYSCALL(sys_lstat);
 SYSCALL(sys_newfstatat);
+SYSCALL(sys_statx);
+SYSCALL(sys_getdents64);
+SYSCALL(sys_readlink);
+SYSCALL(sys_readlinkat);
+SYSCALL(sys_access);
+SYSCALL(sys_faccessat);
+SYSCALL(sys_faccessat2);
+SYSCALL(sys_statfs);
+SYSCALL(sys_fstatfs);
+
+/* sys_path.c */
+SYSCALL(sys_mkdir);
+SYSCALL(sys_mkdirat);
+SYSCALL(sys_unlink);
+SYSCALL(sys_unlinkat);
+SYSCALL(sys_rmdir);
+SYSCALL(sys_rename);
+SYSCALL(sys_renameat);
+SYSCALL(sys_renameat2);
+SYSCALL(sys_symlink);
+SYSCALL(sys_symlinkat);
+SYSCALL(sys_truncate);
+SYSCALL(sys_chdir);
+SYSCALL(sys_fchdir);
+SYSCALL(sys_getcwd);
 
 /* sys_futex.c */
 SYSCALL(sys_futex);

@@ -296,6 +296,21 @@ int gmm_place_home(struct gmm *g, uint32_t mm, uint64_t now, uint8_t *home)
 	return place(g, rec_key(mm, GMM_IDX_HOME), now, false, home, &none);
 }
 
+/* A node for a use GMM does not record (GSM's buffer-cache front of a vNode), charged. */
+int gmm_pick(struct gmm *g, uint64_t now, uint8_t *node)
+{
+	int slot;
+
+	if (!node)
+		return -EINVAL;
+	slot = pick(g, now, GMM_NONE);
+	if (slot < 0)
+		return slot;
+	charge(g, slot);
+	*node = g->nodes[slot].id;
+	return 0;
+}
+
 /*
  * Give vRegion vregion of mm an owner and a backup (GMM_NONE when no other node can
  * take it). Asking again returns the recorded pair, even if a node has since gone silent;

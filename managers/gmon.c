@@ -5,7 +5,9 @@
  * releases it (X2G_RELEASE); a fork copies them (M2G_MM_COPY).
  * GPM: pComponents report their load every second (P2G_LOAD_REPORT) and anyone may ask
  * which of them should run a new process (H2G_PLACE_PROC).
- * The policies themselves are the portable managers/gmm.c and managers/gpm.c.
+ * GSM: sComponents report their disks every second (S2G_STORAGE_REPORT) and anyone may
+ * ask which smon keeps a vNode's files and which mmon fronts them (X2G_STORAGE).
+ * The policies themselves are the portable managers/gmm.c, gpm.c and gsm.c.
  */
 #define LOG_SUBSYS "gmon"
 #include "kernel/arch.h"
@@ -18,6 +20,7 @@
 #include "lib/string.h"
 #include "managers/gmm.h"
 #include "managers/gpm.h"
+#include "managers/gsm.h"
 
 #define GMM_TIMEOUT	(3 * NSEC_PER_SEC)	/* three missed reports */
 #define GMM_CHARGE	256			/* pages a new placement is assumed to take */
@@ -25,13 +28,17 @@
 #define GMM_RECORDS	65536
 #define GPM_TIMEOUT	(3 * NSEC_PER_SEC)	/* three missed reports */
 #define GPM_CHARGE_REPORTS 2			/* a placement counts until the 2nd report */
+#define GSM_TIMEOUT	(3 * NSEC_PER_SEC)	/* three missed reports */
+#define GSM_CHARGE	4096			/* blocks a new vNode is assumed to take */
 
 static struct spinlock gmm_lock = SPINLOCK_INIT("gmm");	/* gmm */
 static struct gmm gmm;
 static struct spinlock gpm_lock = SPINLOCK_INIT("gpm");	/* gpm */
 static struct gpm gpm;
-/* From the cluster map at start, read-only after: who may report memory, and load. */
-static bool is_mmon[256], is_pmon[256];
+static struct spinlock gsm_lock = SPINLOCK_INIT("gsm");	/* gsm; never held with gmm_lock */
+static struct gsm gsm;
+/* From the cluster map at start, read-only after: who may report memory, load, disks. */
+static bool is_mmon[256], is_pmon[256], is_smon[256];
 
 static void *gmm_kmalloc(void *ctx, size_t size)
 {
@@ -180,6 +187,69 @@ static int place_proc(void *ctx, uint8_t peer, const void *req, size_t len, void
 	return sizeof(out);
 }
 
+/* A report registers its sender on first contact; only sComponents may report. */
+static int storage_report(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+			  size_t resp_max)
+{
+	struct s2g_storage_report r;
+	int err;
+
+	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	memcpy(&r, req, sizeof(r));
+	if (!is_smon[peer])
+		return -EPERM;
+	spin_lock(&gsm_lock);
+	err = gsm_report(&gsm, peer, r.capacity_blocks, r.free_blocks, clock_ns());
+	spin_unlock(&gsm_lock);
+	if (err == 1)
+		pr_info("sComponent %u joins: %lu of %lu blocks free", peer, r.free_blocks,
+			r.capacity_blocks);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Where vnode's files are: its placement, or a new one. GMM picks the mmon in front
+ * (by free memory) only for a new vNode, and outside gsm_lock: a racing request may
+ * place the vNode first, and then its placement stands.
+ */
+static int storage(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		   size_t resp_max)
+{
+	struct g2x_storage out = { 0 };
+	struct gsm_vnode v;
+	uint32_t vnode;
+	uint8_t mmon;
+	bool made;
+	int err;
+
+	(void)ctx, (void)peer, (void)len;
+	memcpy(&vnode, req, sizeof(vnode));
+	if (resp_max < sizeof(out))
+		return -ENOSPC;
+	spin_lock(&gsm_lock);
+	err = gsm_lookup(&gsm, vnode, &v);
+	spin_unlock(&gsm_lock);
+	if (err == -ENOENT) {
+		spin_lock(&gmm_lock);
+		err = gmm_pick(&gmm, clock_ns(), &mmon);
+		spin_unlock(&gmm_lock);
+		if (err)
+			return err;
+		spin_lock(&gsm_lock);
+		err = gsm_place(&gsm, vnode, mmon, clock_ns(), &v, &made);
+		spin_unlock(&gsm_lock);
+		if (!err && made)
+			pr_info("vNode %u: files on sComponent %u, cached by mComponent %u", vnode,
+				v.smon, v.mmon);
+	}
+	if (err)
+		return err;
+	out.smon = v.smon;
+	out.mmon = v.mmon;
+	memcpy(resp, &out, sizeof(out));
+	return sizeof(out);
+}
+
 static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 	[M2G_MEM_REPORT] = { mem_report, sizeof(struct m2g_mem_report),
 			     sizeof(struct m2g_mem_report) },
@@ -190,6 +260,9 @@ static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 			      sizeof(struct p2g_load_report) },
 	[H2G_PLACE_PROC] = { place_proc, sizeof(struct h2g_place_proc),
 			     sizeof(struct h2g_place_proc) },
+	[S2G_STORAGE_REPORT] = { storage_report, sizeof(struct s2g_storage_report),
+				 sizeof(struct s2g_storage_report) },
+	[X2G_STORAGE] = { storage, sizeof(uint32_t), sizeof(uint32_t) },
 };
 
 static int gmon_start(const struct node_config *cfg)
@@ -203,13 +276,19 @@ static int gmon_start(const struct node_config *cfg)
 		.timeout_ns = GPM_TIMEOUT, .charge_reports = GPM_CHARGE_REPORTS,
 		.seed = arch_entropy(),
 	};
+	struct gsm_params sp = {
+		.timeout_ns = GSM_TIMEOUT, .charge_blocks = GSM_CHARGE, .seed = arch_entropy(),
+	};
 	int err;
 
 	for (unsigned i = 0; i < cfg->npeers; i++) {
 		is_mmon[cfg->peers[i].id] = cfg->peers[i].role == ROLE_MMON;
 		is_pmon[cfg->peers[i].id] = cfg->peers[i].role == ROLE_PMON;
+		is_smon[cfg->peers[i].id] = cfg->peers[i].role == ROLE_SMON;
 	}
-	err = gpm_init(&gpm, &pp);
+	err = gsm_init(&gsm, &sp);
+	if (!err)
+		err = gpm_init(&gpm, &pp);
 	return err ? err : gmm_init(&gmm, &p, &gmm_heap);
 }
 

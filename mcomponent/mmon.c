@@ -2,7 +2,7 @@
  * The memory monitor (build/mmon.elf): its RPC table, its start hook, X2M_MEMSTATS,
  * and the once-a-second memory report to GMM on gmon. The memory service itself is in
  * space.c (address spaces), exec.c, fetch.c, vm.c, fork.c and sync.c; docs/memory.md
- * describes it.
+ * describes it. files.c fronts the files of the vNodes GSM gives it.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -66,6 +66,7 @@ static int memstats(void *ctx, uint8_t peer, const void *req, size_t len, void *
 	m.refused = __atomic_load_n(&mmon_stats.refused, __ATOMIC_RELAXED);
 	m.nprocs = space_count();
 	pages_stats(&m);
+	bcache_stats(&m);
 	memcpy(resp, &m, sizeof(m));
 	return sizeof(m);
 }
@@ -74,7 +75,8 @@ static int memstats(void *ctx, uint8_t peer, const void *req, size_t len, void *
 #define EXACT(op, fn, size) [op] = { fn, (size), (size) }
 
 static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
-	EXACT(P2M_MM_NEW, space_mm_new, sizeof(struct p2m_mm_new)),
+	[P2M_MM_NEW] = { space_mm_new, sizeof(struct p2m_mm_new),
+			 sizeof(struct p2m_mm_new) + NET_PATH_MAX },
 	EXACT(P2M_MM_EXIT, space_mm_exit, sizeof(uint32_t)),
 	EXACT(M2M_MM_FREE, space_mm_free, sizeof(uint32_t)),
 	[H2M_IMAGE] = { exec_image, sizeof(struct h2m_image),
@@ -89,6 +91,8 @@ static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
 	EXACT(P2M_MM_FORK, fork_mm, sizeof(struct p2m_mm_fork)),
 	EXACT(M2M_MM_COPY, fork_copy, sizeof(struct m2m_mm_copy)),
 	EXACT(X2M_MEMSTATS, memstats, 0),
+#define FILES_OP(op, lo, hi) [op] = { files_##op, lo, hi },
+	X2S_REQUESTS(FILES_OP)
 };
 
 static void reporter(void *arg)
@@ -122,6 +126,8 @@ static int mmon_start(const struct node_config *cfg)
 			mmon_gmon = cfg->peers[i].id;
 	}
 	err = pages_init();
+	if (!err)
+		err = bcache_init();
 	if (err)
 		return err;
 	__atomic_store_n(&mmon_ready, true, __ATOMIC_RELEASE);

@@ -1,8 +1,8 @@
 /*
  * What the memory monitor's files share: the per-address-space spaces (space.c), the
  * ELF images they run (image.c), the page store behind its lock (pages.c), vRegion
- * owners and the home-to-owner sync (owner.c, sync.c), and the RPC handlers that
- * mmon.c puts in its table.
+ * owners and the home-to-owner sync (owner.c, sync.c), the buffer cache of the files
+ * it fronts (bcache.c), and the RPC handlers that mmon.c puts in its table.
  */
 #ifndef MCOMPONENT_MMON_H
 #define MCOMPONENT_MMON_H
@@ -18,6 +18,7 @@
 #include "net/wire.h"
 
 #define MMON_RPC_TIMEOUT (2 * NSEC_PER_SEC)	/* calls to gmon and other mmons */
+#define MMON_FS_TIMEOUT (30 * NSEC_PER_SEC)	/* calls to smon: a commit of many MiB under TCG */
 #define MMON_RESERVE 512			/* free pages left to the kernel and network */
 
 /* The layout exec gives a process: an 8 MiB stack at the top, mmap below as Linux. */
@@ -137,6 +138,21 @@ struct image *image_get(struct image *im);
 void image_put(struct image *im);
 int image_write(struct image *im, uint32_t off, const void *buf, size_t n);
 int image_read(void *ctx, uint64_t off, void *buf, size_t len);
+/* image_file.c: the whole of vnode's file at path, read from storage (for execve). */
+int image_from_file(uint32_t vnode, const char *path, struct image **out);
+
+/*
+ * bcache.c: the buffer cache of the vNodes this node fronts. Each takes an X2S_*
+ * request (its lengths checked) for a vNode whose files smon keeps, and answers it
+ * as smon would; bcache_attr() gives an attributes answer the cache's size.
+ */
+int bcache_init(void);
+int bcache_read(uint8_t smon, const void *req, size_t len, void *resp, size_t resp_max);
+int bcache_write(uint8_t smon, const void *req, size_t len, void *resp, size_t resp_max);
+int bcache_truncate(uint8_t smon, const void *req, size_t len);
+int bcache_fsync(uint8_t smon, const void *req, size_t len);
+int bcache_attr(void *resp, bool trunc);
+void bcache_stats(struct m2x_memstats *m);
 
 /* RPC handlers (include/net/rpc.h), by file. */
 #define MMON_HANDLER(name) \
@@ -153,5 +169,7 @@ MMON_HANDLER(fork_mm);
 MMON_HANDLER(fork_copy);
 MMON_HANDLER(sync_receive);
 MMON_HANDLER(vm_call);
+#define FILES_HANDLER(op, lo, hi) MMON_HANDLER(files_##op);
+X2S_REQUESTS(FILES_HANDLER)
 
 #endif

@@ -212,9 +212,35 @@ static int space_image_of(uint32_t of, uint8_t peer, struct image **out)
 	return err;
 }
 
-/* The new space's image: a fresh one to stage, or image_of's (held either way). */
-static int mm_new_image(const struct p2m_mm_new *q, uint8_t peer, struct image **out)
+/* The path after a P2M_MM_NEW, as a C string in buf: no NUL inside, len exact. */
+static int mm_new_path(const void *req, size_t len, const struct p2m_mm_new *q,
+		       char buf[NET_PATH_MAX + 1])
 {
+	if (q->image_len || q->image_of || len != sizeof(*q) + q->path_len)
+		return -EINVAL;
+	memcpy(buf, (const uint8_t *)req + sizeof(*q), q->path_len);
+	buf[q->path_len] = 0;
+	return strlen(buf) == q->path_len ? 0 : -EINVAL;
+}
+
+/*
+ * The new space's image: read from the vNode's file named after the request, a
+ * fresh one to stage, or image_of's (held in every case).
+ */
+static int mm_new_image(const struct p2m_mm_new *q, const void *req, size_t len, uint8_t peer,
+			struct image **out)
+{
+	char *path;
+	int err;
+
+	if (q->path_len || len != sizeof(*q)) {
+		path = kmalloc(NET_PATH_MAX + 1);
+		err = path ? mm_new_path(req, len, q, path) : -ENOMEM;
+		if (!err)
+			err = image_from_file(q->vnode, path, out);
+		kfree(path);
+		return err;
+	}
 	if (q->image_of)
 		return q->image_len ? -EINVAL : space_image_of(q->image_of, peer, out);
 	if (!q->image_len || q->image_len > NET_IMAGE_MAX)
@@ -239,7 +265,7 @@ int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	struct space *s;
 	int err;
 
-	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	(void)ctx, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
 	if (!mmon_is(peer, ROLE_PMON)) {
 		mmon_refuse("mm-new", q.mm, peer, "not a pmon");
@@ -247,7 +273,7 @@ int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	}
 	if (!q.mm || !q.vnode)
 		return -EINVAL;
-	err = mm_new_image(&q, peer, &im);
+	err = mm_new_image(&q, req, len, peer, &im);
 	if (err)
 		return err;
 	err = space_create(q.mm, true, mmon_self, &s);
@@ -256,11 +282,14 @@ int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 		return err;
 	}
 	s->pmon = peer;
-	s->host = q.host;
+	s->host = q.path_len ? 0xff : q.host;	/* 0xff: nobody stages it */
 	s->vnode = q.vnode;
 	s->image = im;
 	space_put(s);
-	if (q.image_of)
+	if (q.path_len)
+		pr_info("new mm=%u vnode=%u on pmon %u, image of %u bytes from storage", q.mm,
+			q.vnode, peer, im->len);
+	else if (q.image_of)
 		pr_info("new mm=%u vnode=%u on pmon %u, the image of mm=%u (%u bytes)", q.mm,
 			q.vnode, peer, q.image_of, im->len);
 	else

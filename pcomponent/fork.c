@@ -11,6 +11,7 @@
 #include "lib/string.h"
 #include "kernel/arch.h"
 #include "pcomponent/file.h"
+#include "pcomponent/fs.h"
 #include "pcomponent/signal.h"
 #include "pcomponent/tty.h"
 #include "pmon.h"
@@ -38,7 +39,11 @@ static struct process *child_new(struct process *p)
 	c->pgid = p->pgid;
 	c->sid = p->sid;
 	memcpy(c->actions, p->actions, sizeof(c->actions));
+	c->cwd = p->cwd;
+	if (c->cwd)
+		__atomic_add_fetch(&c->cwd->refs, 1, __ATOMIC_RELAXED);
 	spin_unlock(&proc_lock);
+	c->umask = __atomic_load_n(&p->umask, __ATOMIC_RELAXED);
 	c->tty = p->tty;
 	tty_get(c->tty);
 	return c;

@@ -13,6 +13,7 @@
 #include "kernel/printk.h"
 #include "lib/string.h"
 #include "mcomponent/vma.h"
+#include "pcomponent/fs.h"
 #include "pcomponent/mm.h"
 
 static struct spinlock id_lock = SPINLOCK_INIT("mm ids");	/* next_seq */
@@ -96,6 +97,39 @@ int mm_create(uint32_t vnode, uint8_t host, uint32_t image_len, struct mm **out)
 		err = msg_rpc(mm->home, P2M_MM_NEW, &q, sizeof(q), NULL, 0, MM_RPC_TIMEOUT);
 	if (err < 0) {
 		mm_free(mm);
+		return err;
+	}
+	*out = mm;
+	return 0;
+}
+
+/*
+ * The home reads the file from storage while we wait, so the call may take as long
+ * as a file request (FS_RPC_TIMEOUT), not a memory one.
+ */
+int mm_create_path(uint32_t vnode, const char *path, struct mm **out)
+{
+	struct p2m_mm_new q = { .vnode = vnode, .path_len = (uint32_t)strlen(path) };
+	uint8_t *req = kmalloc(sizeof(q) + NET_PATH_MAX);
+	struct mm *mm = req ? mm_alloc() : NULL;
+	int err = mm ? 0 : -ENOMEM;
+
+	if (!err && (q.path_len == 0 || q.path_len > NET_PATH_MAX))
+		err = -ENAMETOOLONG;
+	if (!err) {
+		q.mm = mm->id;
+		err = place(mm->id, X2G_PLACE_HOME, &mm->home);
+	}
+	if (!err) {
+		memcpy(req, &q, sizeof(q));
+		memcpy(req + sizeof(q), path, q.path_len);
+		err = msg_rpc(mm->home, P2M_MM_NEW, req, sizeof(q) + q.path_len, NULL, 0,
+			      FS_RPC_TIMEOUT);
+	}
+	kfree(req);
+	if (err < 0) {
+		if (mm)
+			mm_free(mm);
 		return err;
 	}
 	*out = mm;

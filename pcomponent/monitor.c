@@ -7,6 +7,7 @@
 #include "kernel/monitor.h"
 #include "kernel/user.h"
 #include "pcomponent/excache.h"
+#include "pcomponent/fs.h"
 #include "pcomponent/futex.h"
 #include "pcomponent/itimer.h"
 #include "pcomponent/load.h"
@@ -34,6 +35,8 @@ static int pmon_start(const struct node_config *cfg)
 	futex_init();
 	arch_user_init(&pmon_user_ops);
 	err = itimer_init();
+	if (!err)
+		err = fs_init(cfg);
 	if (!err)
 		err = proc_init(cfg);
 	return err ? err : load_report_start(cfg);

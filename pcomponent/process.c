@@ -13,6 +13,7 @@
 #include "kernel/printk.h"
 #include "lib/string.h"
 #include "pcomponent/file.h"
+#include "pcomponent/fs.h"
 #include "pcomponent/tty.h"
 #include "pmon.h"
 
@@ -110,6 +111,7 @@ void proc_free(struct process *p)
 	spin_unlock(&proc_lock);
 	if (p->tty)
 		tty_put(p->tty);
+	fs_cwd_put(p->cwd);
 	kfree(p->strings);
 	kfree(p);
 }
@@ -164,6 +166,7 @@ static struct process *spawn_new(const struct h2p_spawn *s, const char *strings,
 	p->host = host;
 	p->realtime_offset = (int64_t)(s->realtime_ns - clock_ns());
 	p->state = PROC_NEW;
+	p->umask = 022;
 	wait_queue_init(&p->child_wq);
 	list_init(&p->threads);
 	return p;

@@ -21,6 +21,7 @@
 #define EFAULT 14
 #define EBUSY 16
 #define EEXIST 17
+#define EXDEV 18
 #define ENODEV 19
 #define ENOTDIR 20
 #define EISDIR 21
@@ -28,16 +29,27 @@
 #define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
+#define EFBIG 27
 #define ENOSPC 28
 #define ESPIPE 29
+#define EROFS 30
+#define EMLINK 31
 #define EPIPE 32
 #define ERANGE 34
+#define ENAMETOOLONG 36
 #define ENOSYS 38
+#define ENOTEMPTY 39
+#define ELOOP 40
 #define EPROTO 71
+#define EBADMSG 74
+#define EOVERFLOW 75
 #define EMSGSIZE 90
+#define EOPNOTSUPP 95
 #define ECONNRESET 104
 #define ETIMEDOUT 110
 #define EHOSTUNREACH 113
+#define ESTALE 116
+#define EUCLEAN 117
 #define ECANCELED 125
 
 #endif

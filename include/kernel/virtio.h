@@ -1,7 +1,8 @@
 /*
  * Virtio 1.0 over the modern PCI transport, and split virtqueues. A driver finds
  * its device, negotiates features, sets up queues, then posts buffers and reaps
- * completions. Used by the virtio-net (and later virtio-blk) drivers.
+ * completions (one descriptor or a chain). Used by the virtio-net and virtio-blk
+ * drivers (kernel/drivers/).
  */
 #ifndef KERNEL_VIRTIO_H
 #define KERNEL_VIRTIO_H
@@ -17,6 +18,13 @@ struct virtq_desc {
 	uint32_t len;
 	uint16_t flags;
 	uint16_t next;
+};
+
+/* One buffer of a descriptor chain. */
+struct virtq_seg {
+	uint64_t phys;
+	uint32_t len;
+	bool device_writes;
 };
 
 struct virtq_used_elem {
@@ -36,7 +44,8 @@ struct virtq {
 	uint16_t free_head, nfree;
 	uint16_t last_used;
 	uint16_t *next_free;			/* free descriptor chain */
-	void **cookie;				/* per head descriptor: what the driver posted */
+	void **cookie;				/* per head descriptor: what the driver posted;
+						   NULL while the head is not in flight */
 };
 
 struct virtio_dev {
@@ -54,11 +63,26 @@ int64_t virtio_negotiate(struct virtio_dev *vd, uint64_t wanted);
 int virtq_setup(struct virtio_dev *vd, struct virtq *q, uint16_t index, uint16_t max_size,
 		int msix_entry);
 void virtio_driver_ok(struct virtio_dev *vd);
+/* Fields of the device-specific configuration window (64-bit ones read untorn). */
+uint32_t virtio_cfg_read32(struct virtio_dev *vd, unsigned off);
+uint64_t virtio_cfg_read64(struct virtio_dev *vd, unsigned off);
 
-/* Post one device-readable or device-writable buffer; -ENOSPC when the ring is full. */
+/*
+ * Post n buffers as one request, device-readable ones first (virtio requires it);
+ * cookie (not NULL) comes back from virtq_reap(). -ENOSPC while fewer than n
+ * descriptors are free, -EINVAL if n is 0 or more than the ring holds.
+ */
+int virtq_post_chain(struct virtq *q, const struct virtq_seg *segs, unsigned n, void *cookie);
+/* The same for a single buffer. */
 int virtq_post(struct virtq *q, uint64_t phys, uint32_t len, bool device_writes, void *cookie);
 void virtq_kick(struct virtq *q);
-/* Take one completion: its cookie (and *len written by the device), or NULL. */
+/* Free descriptors: exact under the driver's lock, a hint to a waiter without it. */
+static inline unsigned virtq_room(struct virtq *q)
+{
+	return __atomic_load_n(&q->nfree, __ATOMIC_RELAXED);
+}
+/* Take one completion, freeing its whole chain: its cookie (and *len written by
+ * the device), or NULL. */
 void *virtq_reap(struct virtq *q, uint32_t *len);
 bool virtq_has_used(struct virtq *q);
 /* Ask the device not to interrupt (polling) or to interrupt again; see virtio_net.c. */

@@ -96,11 +96,33 @@ enum {
 
 /* Descriptors: open flags, fcntl, poll, stat */
 #define AT_FDCWD (-100)
-#define AT_EMPTY_PATH 0x1000
 #define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_REMOVEDIR 0x200
+#define AT_SYMLINK_FOLLOW 0x400
+#define AT_NO_AUTOMOUNT 0x800
+#define AT_EMPTY_PATH 0x1000
+#define AT_STATX_SYNC_TYPE 0x6000
+#define AT_EACCESS 0x200
+#define RENAME_NOREPLACE 1
+#define S_IFMT 0170000
 #define S_IFIFO 0010000
 #define S_IFCHR 0020000
 #define S_IFDIR 0040000
+#define S_IFREG 0100000
+#define S_IFLNK 0120000
+#define F_OK 0
+#define X_OK 1
+#define W_OK 2
+#define R_OK 4
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#define DT_UNKNOWN 0
+#define DT_DIR 4
+#define DT_REG 8
+#define DT_LNK 10
+#define O_DSYNC 010000
+#define O_SYNC 04010000
 #define O_CREAT 0100
 #define O_EXCL 0200
 #define O_NOCTTY 0400
@@ -181,6 +203,46 @@ struct linux_stat {
 	struct linux_timespec atime, mtime, ctime;
 	int64_t unused[3];
 };
+
+/* getdents64's record: name NUL-terminated, the record 8-byte aligned */
+struct linux_dirent64 {
+	uint64_t ino;
+	int64_t off;
+	uint16_t reclen;
+	uint8_t type;
+	char name[];
+} __attribute__((packed));
+#define LINUX_DIRENT64_NAME 19	/* bytes before name */
+
+/* statx(2): the fields this ABI fills, STATX_BASIC_STATS */
+#define STATX_BASIC_STATS 0x7ff
+
+struct linux_statx_timestamp {
+	int64_t sec;
+	uint32_t nsec;
+	int32_t rsvd;
+};
+
+struct linux_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, pad0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct linux_statx_timestamp atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare[14];
+};
+_Static_assert(sizeof(struct linux_statx) == 256, "struct statx");
+
+/* statfs(2) on x86-64 */
+struct linux_statfs {
+	int64_t type, bsize;
+	uint64_t blocks, bfree, bavail, files, ffree;
+	int32_t fsid[2];
+	int64_t namelen, frsize, flags, spare[4];
+};
+_Static_assert(sizeof(struct linux_statfs) == 120, "struct statfs");
 
 struct linux_iovec {
 	uint64_t base;

@@ -69,6 +69,7 @@ int gmm_node_down(struct gmm *g, uint8_t node);
 bool gmm_eligible(const struct gmm *g, uint8_t node, uint64_t now);
 
 int gmm_place_home(struct gmm *g, uint32_t mm, uint64_t now, uint8_t *home);
+int gmm_pick(struct gmm *g, uint64_t now, uint8_t *node);
 int gmm_place_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint64_t now,
 		      uint8_t *owner, uint8_t *backup);
 int gmm_lookup(const struct gmm *g, uint32_t mm, uint32_t vregion,

@@ -126,7 +126,7 @@ enum net_opcode {
 	H2P_START,		/* u32 pid -> nothing: exec the staged image and run it */
 	P2H_OUTPUT,		/* struct p2h_output + bytes -> nothing: stdout/stderr */
 	P2H_EXIT,		/* struct p2h_exit -> nothing: the process is gone */
-	P2M_MM_NEW,		/* struct p2m_mm_new -> nothing: home, make an address space */
+	P2M_MM_NEW,		/* struct p2m_mm_new [+ path] -> nothing: home, make an address space */
 	P2M_EXEC,		/* u32 mm -> struct m2p_exec: load the staged image */
 	P2M_MM_EXIT,		/* u32 mm -> nothing: home, free the address space everywhere */
 	P2M_FETCH,		/* struct p2m_fetch -> struct m2p_fetch + one page */
@@ -145,6 +145,22 @@ enum net_opcode {
 	P2G_LOAD_REPORT,	/* struct p2g_load_report -> nothing: a pmon's load, every second */
 	H2G_PLACE_PROC,		/* struct h2g_place_proc -> struct g2h_place_proc: GPM placement */
 	H2P_WINSIZE,		/* struct h2p_winsize -> nothing: the terminal's new size */
+	S2G_STORAGE_REPORT,	/* struct s2g_storage_report -> nothing: an smon's disk */
+	X2G_STORAGE,		/* u32 vnode -> struct g2x_storage: GSM, who serves its files */
+	X2S_OPEN,		/* struct x2s_path + path -> struct s2x_attr: open or create */
+	X2S_STAT,		/* struct x2s_path + path -> struct s2x_attr */
+	X2S_GETATTR,		/* struct fs_handle -> struct s2x_attr */
+	X2S_READ,		/* struct x2s_io -> the bytes (short at end of file) */
+	X2S_WRITE,		/* struct x2s_io + bytes -> struct s2x_write */
+	X2S_TRUNCATE,		/* struct x2s_io (offset: new size, len 0) -> nothing */
+	X2S_FSYNC,		/* struct x2s_io (len 0) -> nothing: durable on return */
+	X2S_READDIR,		/* struct x2s_io (offset: cookie) -> struct s2x_readdir + entries */
+	X2S_MKDIR,		/* struct x2s_path + path -> nothing */
+	X2S_UNLINK,		/* struct x2s_path + path -> nothing (X2S_REMOVEDIR: rmdir) */
+	X2S_RENAME,		/* struct x2s_path2 + old + new -> nothing */
+	X2S_SYMLINK,		/* struct x2s_path2 + target + path -> nothing */
+	X2S_READLINK,		/* struct x2s_path + path -> the target's bytes */
+	X2S_STATFS,		/* u32 vnode -> struct s2x_statfs */
 	NET_OPCODE_MAX
 };
 
@@ -234,6 +250,8 @@ _Static_assert(sizeof(struct p2h_exit) == 8, "exit");
  * P2M_MM_NEW: the caller (a pmon) runs mm. image_of 0: host may stage image_len
  * bytes. Otherwise mm's image is the one address space image_of (of the same pmon,
  * with this home) was loaded from: an execve of /proc/self/exe; image_len is 0.
+ * path_len > 0: path_len bytes of path follow (image_len and image_of are 0), a
+ * file of the vNode's that the home reads from storage: an execve of a program.
  */
 struct p2m_mm_new {
 	uint32_t mm;
@@ -242,7 +260,7 @@ struct p2m_mm_new {
 	uint8_t host;		/* node id allowed to send H2M_IMAGE */
 	uint8_t rsvd[3];
 	uint32_t image_of;
-	uint32_t rsvd2;
+	uint32_t path_len;	/* 0..NET_PATH_MAX; the message length must agree */
 } __attribute__((packed));
 _Static_assert(sizeof(struct p2m_mm_new) == 24, "mm new");
 
@@ -370,7 +388,7 @@ _Static_assert(sizeof(struct m2m_page) == 16, "page put");
 
 #define MEMSTATS_VNODES 16
 
-/* X2M_MEMSTATS: the page store's counters and its use per vNode. */
+/* X2M_MEMSTATS: the page store's counters, its use per vNode, the buffer cache's. */
 struct m2x_memstats {
 	uint64_t capacity_pages;
 	uint64_t free_pages;
@@ -380,8 +398,14 @@ struct m2x_memstats {
 	uint32_t nprocs;
 	uint32_t nvnodes;		/* entries used below */
 	struct { uint32_t vnode, rsvd; uint64_t pages; } vnodes[MEMSTATS_VNODES];
+	/* The buffer cache of the vNodes it fronts (mcomponent/bcache.c). */
+	uint64_t cache_budget, cache_pages, cache_dirty;	/* pages */
+	uint64_t cache_hits;		/* X2S_READs answered from the cache alone */
+	uint64_t cache_misses;		/* pages fetched from smon */
+	uint64_t cache_reads, cache_writes;	/* X2S_READ, X2S_WRITE sent to smon */
+	uint64_t cache_errors;		/* failed write-backs (kept dirty, retried) */
 } __attribute__((packed));
-_Static_assert(sizeof(struct m2x_memstats) == 64 + 16 * MEMSTATS_VNODES, "memstats");
+_Static_assert(sizeof(struct m2x_memstats) == 128 + 16 * MEMSTATS_VNODES, "memstats");
 
 #define EXCACHE_HIST 16		/* miss latency buckets: [2^i, 2^(i+1)) microseconds */
 
@@ -446,6 +470,157 @@ struct g2h_place_proc {
 	uint8_t rsvd[7];	/* 0 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct g2h_place_proc) == 8, "process placement response");
+
+/* S2G_STORAGE_REPORT: an sComponent's disk, sent every second; GSM places vNodes by it. */
+struct s2g_storage_report {
+	uint64_t capacity_blocks;	/* 4 KiB blocks of its file system */
+	uint64_t free_blocks;
+} __attribute__((packed));
+_Static_assert(sizeof(struct s2g_storage_report) == 16, "storage report");
+
+/*
+ * X2G_STORAGE: which sComponent keeps vnode's files, and which mComponent fronts
+ * them with its buffer cache. Every file request of the vNode goes to that mmon,
+ * which serves it from its cache or forwards it, unchanged, to the smon.
+ */
+struct g2x_storage {
+	uint8_t smon;		/* node id */
+	uint8_t mmon;		/* node id: send the X2S_* requests here */
+	uint8_t rsvd[6];	/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct g2x_storage) == 8, "storage placement");
+
+/*
+ * Files. smon is stateless: a request names the vNode and a full path inside the
+ * vNode's own root ("/" is that root; ".." never leaves it), or a handle an earlier
+ * answer gave. A handle whose file was since removed is refused with -ESTALE.
+ */
+#define NET_PATH_MAX 4096		/* bytes of path in a request, NUL excluded */
+#define NET_FS_IO_MAX 32768		/* bytes per X2S_READ or X2S_WRITE */
+#define NET_FS_DIRENT_MAX 32768		/* bytes of entries per X2S_READDIR */
+
+struct fs_handle {
+	uint32_t vnode;
+	uint32_t gen;		/* the inode's generation: a reused number is told apart */
+	uint64_t ino;
+} __attribute__((packed));
+_Static_assert(sizeof(struct fs_handle) == 16, "file handle");
+
+/* x2s_path.flags (Linux's O_* values where one exists). */
+#define X2S_CREAT	0x40		/* X2S_OPEN: create a regular file if missing */
+#define X2S_EXCL	0x80		/* with X2S_CREAT: fail if it exists */
+#define X2S_TRUNC	0x200		/* X2S_OPEN: cut a regular file to 0 */
+#define X2S_DIRECTORY	0x10000		/* X2S_OPEN: it must be a directory */
+#define X2S_NOFOLLOW	0x20000		/* do not follow a symlink in the last component */
+#define X2S_REMOVEDIR	0x200000	/* X2S_UNLINK: remove a directory (rmdir) */
+#define X2S_PATH_FLAGS	(X2S_CREAT | X2S_EXCL | X2S_TRUNC | X2S_DIRECTORY | X2S_NOFOLLOW | \
+			 X2S_REMOVEDIR)
+
+/* A request naming one path; len bytes of path follow (no NUL). */
+struct x2s_path {
+	uint32_t vnode;
+	uint32_t flags;		/* X2S_* */
+	uint32_t mode;		/* X2S_OPEN with X2S_CREAT, X2S_MKDIR: permission bits */
+	uint32_t len;		/* 1..NET_PATH_MAX; the message length must agree */
+} __attribute__((packed));
+_Static_assert(sizeof(struct x2s_path) == 16, "path request");
+
+/* X2S_RENAME (old, new) and X2S_SYMLINK (target, path): two strings follow. */
+#define X2S_NOREPLACE	0x1		/* X2S_RENAME: fail with -EEXIST if new exists */
+
+struct x2s_path2 {
+	uint32_t vnode;
+	uint32_t flags;		/* X2S_NOREPLACE */
+	uint32_t len1;		/* 1..NET_PATH_MAX each; the message length must agree */
+	uint32_t len2;
+} __attribute__((packed));
+_Static_assert(sizeof(struct x2s_path2) == 16, "two-path request");
+
+/* x2s_io.flags */
+#define X2S_SYNC	0x1		/* X2S_WRITE: durable before the answer (O_SYNC) */
+#define X2S_APPEND	0x2		/* X2S_WRITE: at the end of file, offset ignored */
+#define X2S_DATASYNC	0x4		/* X2S_FSYNC: fdatasync */
+
+struct x2s_io {
+	struct fs_handle h;
+	uint64_t offset;
+	uint32_t len;		/* X2S_READ, X2S_WRITE: <= NET_FS_IO_MAX */
+	uint32_t flags;		/* X2S_SYNC, X2S_APPEND, X2S_DATASYNC */
+} __attribute__((packed));
+_Static_assert(sizeof(struct x2s_io) == 32, "file I/O request");
+
+#define FS_TYPE_REG	1
+#define FS_TYPE_DIR	2
+#define FS_TYPE_LNK	3
+
+/* A file's attributes, as stat(2) shows them. */
+struct fs_attr {
+	uint64_t ino;
+	uint64_t size;
+	uint64_t blocks;	/* 512-byte units allocated */
+	uint64_t atime_ns, mtime_ns, ctime_ns;
+	uint32_t mode;		/* S_IF* type bits and permissions, as Linux */
+	uint32_t nlink;
+	uint32_t uid, gid;
+} __attribute__((packed));
+_Static_assert(sizeof(struct fs_attr) == 64, "file attributes");
+
+struct s2x_attr {
+	struct fs_handle h;
+	struct fs_attr a;
+} __attribute__((packed));
+_Static_assert(sizeof(struct s2x_attr) == 80, "attributes answer");
+
+struct s2x_write {
+	uint64_t offset;	/* where the bytes went (X2S_APPEND: the old end) */
+	uint64_t size;		/* the file's size after the write */
+} __attribute__((packed));
+_Static_assert(sizeof(struct s2x_write) == 16, "write answer");
+
+/* X2S_READDIR's answer: entries from cookie on, each 8-byte aligned. */
+struct s2x_readdir {
+	uint64_t next;		/* cookie for the next call; 0: the directory is done */
+	uint32_t count;		/* entries that follow */
+	uint32_t rsvd;		/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct s2x_readdir) == 16, "readdir answer");
+
+struct fs_dirent {
+	uint64_t ino;
+	uint16_t reclen;	/* this entry's bytes, name and padding included */
+	uint8_t type;		/* FS_TYPE_* */
+	uint8_t namelen;	/* name bytes that follow (no NUL), 1..255 */
+	uint32_t rsvd;		/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct fs_dirent) == 16, "directory entry");
+
+struct s2x_statfs {
+	uint64_t blocks, free_blocks;	/* 4 KiB */
+	uint64_t files, free_files;
+} __attribute__((packed));
+_Static_assert(sizeof(struct s2x_statfs) == 32, "statfs answer");
+
+/*
+ * Every X2S_* request's length bounds, written once for each server's table (the
+ * mmon in front of a vNode, and smon): X(opcode, min_len, max_len).
+ */
+#define X2S_PATH_LEN(n) (sizeof(struct x2s_path) + (n))
+#define X2S_PATH2_LEN(n) (sizeof(struct x2s_path2) + (n))
+#define X2S_REQUESTS(X)								\
+	X(X2S_OPEN, X2S_PATH_LEN(1), X2S_PATH_LEN(NET_PATH_MAX))			\
+	X(X2S_STAT, X2S_PATH_LEN(1), X2S_PATH_LEN(NET_PATH_MAX))			\
+	X(X2S_GETATTR, sizeof(struct fs_handle), sizeof(struct fs_handle))		\
+	X(X2S_READ, sizeof(struct x2s_io), sizeof(struct x2s_io))			\
+	X(X2S_WRITE, sizeof(struct x2s_io), sizeof(struct x2s_io) + NET_FS_IO_MAX)	\
+	X(X2S_TRUNCATE, sizeof(struct x2s_io), sizeof(struct x2s_io))			\
+	X(X2S_FSYNC, sizeof(struct x2s_io), sizeof(struct x2s_io))			\
+	X(X2S_READDIR, sizeof(struct x2s_io), sizeof(struct x2s_io))			\
+	X(X2S_MKDIR, X2S_PATH_LEN(1), X2S_PATH_LEN(NET_PATH_MAX))			\
+	X(X2S_UNLINK, X2S_PATH_LEN(1), X2S_PATH_LEN(NET_PATH_MAX))			\
+	X(X2S_RENAME, X2S_PATH2_LEN(2), X2S_PATH2_LEN(2 * NET_PATH_MAX))		\
+	X(X2S_SYMLINK, X2S_PATH2_LEN(2), X2S_PATH2_LEN(2 * NET_PATH_MAX))		\
+	X(X2S_READLINK, X2S_PATH_LEN(1), X2S_PATH_LEN(NET_PATH_MAX))			\
+	X(X2S_STATFS, sizeof(uint32_t), sizeof(uint32_t))
 
 /* READ_REQ payload. */
 struct net_read_req {

@@ -1,9 +1,10 @@
 /*
  * Open files and descriptor tables on a pComponent. A struct file is one open
- * object (a pipe end, the host's terminal) shared by every descriptor that dup or
+ * object (a pipe end, the host's terminal, a file on storage) shared by every
+ * descriptor that dup or
  * fork made of it; a struct files is a process's table, which its threads share
  * through the process (CLONE_FILES) and fork copies. pcomponent/file.c; pipe.c,
- * tty.c and dev.c are the objects.
+ * tty.c, dev.c and fs_file.c are the objects.
  */
 #ifndef PCOMPONENT_FILE_H
 #define PCOMPONENT_FILE_H
@@ -17,12 +18,27 @@
 #define FD_MAX 256			/* descriptors per process (RLIMIT_NOFILE) */
 
 struct file;
+struct fs_attr;
 struct mm;
 
-/* What an open object does. read/write move bytes to or from user memory of mm. */
+/*
+ * What an open object does. read/write move bytes to or from user memory of mm.
+ * The operations from pread on are optional, for objects with an offset and
+ * attributes (files on storage); pipes and the terminal leave them NULL, and the
+ * system call answers as Linux does for them (-ESPIPE, -EINVAL, -ENOTDIR).
+ */
 struct file_ops {
 	long (*read)(struct file *f, struct mm *mm, uint64_t uva, size_t n);
 	long (*write)(struct file *f, struct mm *mm, uint64_t uva, size_t n);
+	long (*pread)(struct file *f, struct mm *mm, uint64_t uva, size_t n, uint64_t off);
+	long (*pwrite)(struct file *f, struct mm *mm, uint64_t uva, size_t n, uint64_t off);
+	/* lseek: whence is SEEK_SET, SEEK_CUR or SEEK_END; the new offset or -errno. */
+	long (*seek)(struct file *f, int64_t off, int whence);
+	int (*stat)(struct file *f, struct fs_attr *a);
+	int (*sync)(struct file *f, bool data_only);
+	int (*truncate)(struct file *f, uint64_t size);
+	/* getdents64: Linux's records into n bytes at uva; bytes filled, 0 at the end. */
+	long (*getdents)(struct file *f, struct mm *mm, uint64_t uva, size_t n);
 	/* POLLIN, POLLOUT, POLLHUP as they are now; f->wq wakes when they may change. */
 	unsigned (*poll)(struct file *f);
 	int (*ioctl)(struct file *f, struct mm *mm, unsigned cmd, uint64_t arg);
@@ -32,7 +48,7 @@ struct file_ops {
 
 struct file {
 	int refs;			/* atomic */
-	uint32_t flags;			/* O_ACCMODE and O_NONBLOCK: F_GETFL, F_SETFL */
+	uint32_t flags;			/* atomic: O_ACCMODE, O_NONBLOCK, O_APPEND, O_DSYNC, O_SYNC */
 	uint32_t mode;			/* set at open: st_mode's type and permissions */
 	const struct file_ops *ops;	/* fixed */
 	void *priv;			/* fixed: the object */

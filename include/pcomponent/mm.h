@@ -43,6 +43,8 @@ int mm_init(const struct node_config *cfg);
  * makes room to stage image_len bytes from host. One reference, the caller's.
  */
 int mm_create(uint32_t vnode, uint8_t host, uint32_t image_len, struct mm **out);
+/* A new mm whose home (GMM's pick) loads the image from vnode's file at path (execve). */
+int mm_create_path(uint32_t vnode, const char *path, struct mm **out);
 /* A new mm whose home (old's) will load the image old was loaded from (execve). */
 int mm_create_from(struct mm *old, uint32_t vnode, struct mm **out);
 /* A copy of parent, made on its home and owners (fork); one reference, the caller's. */

@@ -22,6 +22,7 @@
 #define PROC_RPC_TIMEOUT MM_RPC_TIMEOUT
 
 struct files;
+struct fs_cwd;
 struct tty;
 
 /* One user thread; its kernel thread's ->user points at .user. */
@@ -70,6 +71,8 @@ struct process {
 	struct mm *mm;			/* its threads': replaced by execve */
 	struct files *files;		/* its threads': the descriptor table */
 	struct tty *tty;		/* fixed: its controlling terminal (the host's) */
+	struct fs_cwd *cwd;		/* table lock: the current directory; NULL: "/" */
+	uint32_t umask;			/* atomic: permission bits a create leaves out */
 	struct m2p_exec exec;		/* what the home's exec answered */
 	int64_t realtime_offset;	/* fixed: CLOCK_REALTIME - clock_ns() */
 	char *strings;			/* until started: argv then envp */

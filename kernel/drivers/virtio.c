@@ -23,6 +23,7 @@
 #define COMMON_GF		0x0c
 #define COMMON_MSIX_CONFIG	0x10
 #define COMMON_STATUS		0x14
+#define COMMON_CFG_GENERATION	0x15
 #define COMMON_Q_SELECT		0x16
 #define COMMON_Q_SIZE		0x18
 #define COMMON_Q_MSIX		0x1a
@@ -37,6 +38,7 @@
 #define STATUS_DRIVER_OK	4
 #define STATUS_FEATURES_OK	8
 
+#define DESC_F_NEXT		1
 #define DESC_F_WRITE		2
 #define AVAIL_F_NO_INTERRUPT	1
 #define NO_VECTOR		0xffff
@@ -194,23 +196,70 @@ void virtio_driver_ok(struct virtio_dev *vd)
 	w8(vd->common, COMMON_STATUS, r8(vd->common, COMMON_STATUS) | STATUS_DRIVER_OK);
 }
 
+uint32_t virtio_cfg_read32(struct virtio_dev *vd, unsigned off)
+{
+	return r32(vd->device_cfg, off);
+}
+
+/*
+ * The device may change a field while we read its two halves; the generation
+ * counter changes with it, so read again until it holds still (virtio 1.0, 2.4.1).
+ */
+uint64_t virtio_cfg_read64(struct virtio_dev *vd, unsigned off)
+{
+	uint8_t gen;
+	uint64_t v;
+
+	do {
+		gen = r8(vd->common, COMMON_CFG_GENERATION);
+		v = r32(vd->device_cfg, off) | (uint64_t)r32(vd->device_cfg, off + 4) << 32;
+	} while (gen != r8(vd->common, COMMON_CFG_GENERATION));
+	return v;
+}
+
+/* Make the chain at head visible to the device. */
+static void publish(struct virtq *q, uint16_t head)
+{
+	uint16_t slot = q->avail[1] % q->size;
+
+	q->avail[2 + slot] = head;
+	__atomic_thread_fence(__ATOMIC_RELEASE);	/* chain and entry before the index */
+	q->avail[1] = q->avail[1] + 1;
+}
+
+int virtq_post_chain(struct virtq *q, const struct virtq_seg *segs, unsigned n, void *cookie)
+{
+	uint16_t head = q->free_head, i = head;
+
+	if (n == 0 || n > q->size)
+		return -EINVAL;
+	if (n > q->nfree)
+		return -ENOSPC;
+	for (unsigned k = 0; k < n; k++) {
+		bool more = k + 1 < n;
+		uint16_t next = q->next_free[i];
+		uint16_t flags = segs[k].device_writes ? DESC_F_WRITE : 0;
+
+		q->desc[i] = (struct virtq_desc){
+			.addr = segs[k].phys, .len = segs[k].len,
+			.flags = flags | (more ? DESC_F_NEXT : 0), .next = more ? next : 0,
+		};
+		if (more)
+			i = next;
+		else
+			q->free_head = next;
+	}
+	q->nfree -= n;
+	q->cookie[head] = cookie;
+	publish(q, head);
+	return 0;
+}
+
 int virtq_post(struct virtq *q, uint64_t phys, uint32_t len, bool device_writes, void *cookie)
 {
-	uint16_t head = q->free_head, slot;
+	struct virtq_seg seg = { .phys = phys, .len = len, .device_writes = device_writes };
 
-	if (q->nfree == 0)
-		return -ENOSPC;
-	q->free_head = q->next_free[head];
-	q->nfree--;
-	q->desc[head] = (struct virtq_desc){
-		.addr = phys, .len = len, .flags = device_writes ? DESC_F_WRITE : 0,
-	};
-	q->cookie[head] = cookie;
-	slot = q->avail[1] % q->size;
-	q->avail[2 + slot] = head;
-	__atomic_thread_fence(__ATOMIC_RELEASE);	/* ring entry before the index */
-	q->avail[1] = q->avail[1] + 1;
-	return 0;
+	return virtq_post_chain(q, &seg, 1, cookie);
 }
 
 void virtq_kick(struct virtq *q)
@@ -222,6 +271,23 @@ void virtq_kick(struct virtq *q)
 bool virtq_has_used(struct virtq *q)
 {
 	return q->used_hdr[1] != q->last_used;
+}
+
+/* Return the descriptors of the chain at head to the free list; never more than the ring. */
+static void free_chain(struct virtq *q, uint16_t head)
+{
+	uint16_t i = head;
+
+	for (unsigned n = 0; n < q->size; n++) {
+		uint16_t flags = q->desc[i].flags, next = q->desc[i].next;
+
+		q->next_free[i] = q->free_head;
+		q->free_head = i;
+		q->nfree++;
+		if (!(flags & DESC_F_NEXT) || next >= q->size)
+			return;
+		i = next;
+	}
 }
 
 void *virtq_reap(struct virtq *q, uint32_t *len)
@@ -236,12 +302,11 @@ void *virtq_reap(struct virtq *q, uint32_t *len)
 	if (len)
 		*len = q->used[q->last_used % q->size].len;
 	q->last_used++;
-	if (head >= q->size)
-		return NULL;	/* a device bug; never index out of the ring */
+	if (head >= q->size || !q->cookie[head])
+		return NULL;	/* a device bug; never free what is not in flight */
 	cookie = q->cookie[head];
-	q->next_free[head] = q->free_head;
-	q->free_head = head;
-	q->nfree++;
+	q->cookie[head] = NULL;
+	free_chain(q, head);
 	return cookie;
 }
 

@@ -114,6 +114,13 @@ int tool_memstats(struct host_ep *h, int mmon)
 	for (uint32_t i = 0; i < s.nvnodes && i < MEMSTATS_VNODES; i++)
 		printf("vnode.%u.pages=%llu\n", s.vnodes[i].vnode,
 		       (unsigned long long)s.vnodes[i].pages);
+	printf("cache_budget=%llu\ncache_pages=%llu\ncache_dirty=%llu\n",
+	       (unsigned long long)s.cache_budget, (unsigned long long)s.cache_pages,
+	       (unsigned long long)s.cache_dirty);
+	printf("cache_hits=%llu\ncache_misses=%llu\ncache_reads=%llu\ncache_writes=%llu\n"
+	       "cache_errors=%llu\n", (unsigned long long)s.cache_hits,
+	       (unsigned long long)s.cache_misses, (unsigned long long)s.cache_reads,
+	       (unsigned long long)s.cache_writes, (unsigned long long)s.cache_errors);
 	return 0;
 }
 

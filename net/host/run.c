@@ -459,14 +459,6 @@ static const struct host_peer *peer_by_id(const struct host_ep *h, uint8_t id)
 	return NULL;
 }
 
-static const struct host_peer *peer_by_role(const struct host_ep *h, const char *role)
-{
-	for (unsigned i = 0; i < h->npeers; i++)
-		if (!strcmp(h->peers[i].role, role))
-			return &h->peers[i];
-	return NULL;
-}
-
 /*
  * Ask GPM on gmon which pmon should run a process of o->vnode. -EAGAIN, no pmon heard
  * from yet (a cluster just up), is asked again until PLACE_TIMEOUT. The pmon's node id,
@@ -500,7 +492,7 @@ static int ask_gpm(struct host_ep *h, uint8_t gmon, const struct opts *o)
  */
 static int place_any(struct host_ep *h, const struct opts *o, int *code)
 {
-	const struct host_peer *gmon = peer_by_role(h, "gmon");
+	const struct host_peer *gmon = tool_peer_by_role(h, "gmon");
 	int node;
 
 	*code = EXIT_USAGE;

@@ -33,7 +33,10 @@ static const char usage[] =
 	"                                        with its status\n"
 	"  exstats PMON [PID]                    ExCache counters (of PID, or the node)\n"
 	"  memstats MMON                         the mComponent's page store counters\n"
-	"  fetch MMON MM VA [--write]            a forged page fetch (it must be refused)\n";
+	"  fetch MMON MM VA [--write]            a forged page fetch (it must be refused)\n"
+	"  fs put VNODE FILE PATH                copy FILE to PATH on the vNode's disk\n"
+	"  fs get VNODE PATH [FILE]              copy PATH out (to standard output)\n"
+	"  fs ls|stat|mkdir|rm VNODE PATH        list, describe, make or remove PATH\n";
 
 static const char *const kinds[] = { [PROBE_RAW] = "raw", [PROBE_RPC] = "rpc",
 				     [PROBE_READ] = "read", [PROBE_STREAM] = "stream" };
@@ -241,12 +244,27 @@ int tool_join(struct host_ep *h, const struct opts *o)
 	return -1;
 }
 
+const struct host_peer *tool_peer_by_role(const struct host_ep *h, const char *role)
+{
+	for (unsigned i = 0; i < h->npeers; i++)
+		if (!strcmp(h->peers[i].role, role))
+			return &h->peers[i];
+	return NULL;
+}
+
 /* Dispatch argv (after the options) to a command; 2 on usage errors. */
 static int run(struct host_ep *h, int argc, char **argv, const struct opts *o)
 {
 	const char *cmd = argv[0];
-	int node = argc > 1 ? tool_node(h, argv[1]) : -1, peer, kind;
+	int node, peer, kind, ret;
 
+	if (!strcmp(cmd, "fs")) {
+		ret = tool_fs(h, argc, argv);
+		if (ret == 2)
+			fputs(usage, stderr);
+		return ret;
+	}
+	node = argc > 1 ? tool_node(h, argv[1]) : -1;
 	if (node < 0)
 		return 2;
 	if (!strcmp(cmd, "echo"))

@@ -23,6 +23,10 @@ struct opts {
 
 /* The id of the cluster node called name, or -1 (with a message). */
 int tool_node(struct host_ep *h, const char *name);
+/* The first node of the cluster map with this role, or NULL. */
+const struct host_peer *tool_peer_by_role(const struct host_ep *h, const char *role);
+/* fs put|get|ls|stat|mkdir|rm VNODE ... (files.c): the exit code, 2 for bad usage. */
+int tool_fs(struct host_ep *h, int argc, char **argv);
 /* Join the cluster o names; 0, or -1 with a message. */
 int tool_join(struct host_ep *h, const struct opts *o);
 /* Send node every kind of malformed frame and hostile request; 0 if all were refused. */

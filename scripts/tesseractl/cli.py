@@ -3,7 +3,9 @@
 # 2 bad usage or topology, 128+N interrupted by signal N before the cluster
 # was up. `fault`: 0 ok, 1 the fabric said error, 2 no fabric answers.
 # `run` and `shell` become build/tessera-net (docs/running.md): the program's
-# status, or the tool's own codes.
+# status, or the tool's own codes. `put`, `get` and `ls` become `tessera-net fs`
+# (a running cluster's vNode files), `image` becomes build/tessera-fs (disk
+# images offline; docs/storage.md).
 import argparse
 import collections
 import os
@@ -58,10 +60,72 @@ def parser(repo):
         help="an interactive busybox sh on a vNode",
         description="Debian's busybox sh, interactive, on the running cluster: "
         "type commands, Ctrl-C interrupts the one running, Ctrl-D leaves.")
+    files_parsers(sub, common)
     return p
 
 
+def files_parsers(sub, common):
+    """put/get/ls on a running cluster's vNode, image on disk images."""
+    p = sub.add_parser("put", parents=[common], help="copy a file to a vNode's disk",
+                       description="Copy FILE to VNODE:PATH on the running cluster "
+                       "(made durable before the command returns).")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("dest", metavar="VNODE:PATH")
+    g = sub.add_parser("get", parents=[common], help="copy a file from a vNode's disk",
+                       description="Copy VNODE:PATH of the running cluster to FILE "
+                       "(default: standard output).")
+    g.add_argument("src", metavar="VNODE:PATH")
+    g.add_argument("file", metavar="FILE", nargs="?", default="-")
+    ls = sub.add_parser("ls", parents=[common], help="list a directory of a vNode")
+    ls.add_argument("src", metavar="VNODE:PATH")
+    i = sub.add_parser(
+        "image", parents=[common], help="build, list, extract or check a disk image",
+        description="Disk images offline, with build/tessera-fs: build DIR IMG "
+        "[MIB], ls IMG [PATH], extract IMG PATH DESTDIR, put IMG SRC PATH, get IMG "
+        "PATH DEST, check IMG. --vnode N picks the vNode whose files PATH names.")
+    i.add_argument("--vnode", metavar="N", type=int, default=1,
+                   help="the virtual server (default 1)")
+    i.add_argument("words", nargs=argparse.REMAINDER, metavar="ARG")
+
+
 BUSYBOX = "/bin/busybox"
+
+
+def vnode_path(arg):
+    """VNODE:PATH as (vnode, path), or None."""
+    vnode, sep, path = arg.partition(":")
+    return (vnode, path) if sep and vnode.isdigit() and path.startswith("/") else None
+
+
+def files_argv(args):
+    """The tool command line a put, get, ls or image stands for; None: bad usage."""
+    build = os.path.abspath(args.build_dir)
+    if args.command == "image":
+        return [os.path.join(build, "tessera-fs"), "--vnode", str(args.vnode),
+                *args.words]
+    where = vnode_path(args.dest if args.command == "put" else args.src)
+    if not where:
+        return None
+    net = [os.path.join(build, "tessera-net"), "--run-dir",
+           os.path.abspath(args.run_dir), "fs"]
+    if args.command == "put":
+        return net + ["put", where[0], args.file, where[1]]
+    if args.command == "get":
+        return net + ["get", where[0], where[1], args.file]
+    return net + ["ls", where[0], where[1]]
+
+
+def files_main(args):
+    argv = files_argv(args)
+    if argv is None:
+        print("tessera: name a vNode's file as VNODE:PATH, e.g. 1:/bin/busybox",
+              file=sys.stderr)
+        return 2
+    try:
+        os.execv(argv[0], argv)
+    except OSError as e:
+        print(f"tessera: cannot run {argv[0]}: {e.strerror}", file=sys.stderr)
+        return 2
 
 
 def tool_argv(args, prog, prog_args):
@@ -98,6 +162,8 @@ def main(repo, argv=None):
         return fabric.fault_main(os.path.abspath(args.run_dir), args.words)
     if args.command in ("run", "shell"):
         return run_main(args)
+    if args.command in ("put", "get", "ls", "image"):
+        return files_main(args)
     try:
         cluster = load_topology(repo, args.topology)
     except topology.TopologyError as e:

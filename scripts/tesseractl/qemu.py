@@ -1,6 +1,7 @@
-# Starting and stopping one QEMU per node (and the fabric, the same way).
-# Every child is tied to the launcher's life: PR_SET_PDEATHSIG kills it if
-# the launcher dies for any reason, and stop_all() tears the rest down.
+# Starting and stopping one QEMU per node (and the fabric, the same way),
+# and each smon's disk image. Every child is tied to the launcher's life:
+# PR_SET_PDEATHSIG kills it if the launcher dies for any reason, and
+# stop_all() tears the rest down.
 import ctypes
 import os
 import shutil
@@ -48,7 +49,8 @@ def find_qemu():
     return shutil.which(QEMU)
 
 
-def argv(node, accel, iso, cfg, log):
+def argv(node, accel, iso, cfg, log, disk=None):
+    """The node's QEMU command line; disk is the image file of an smon."""
     cpu = "host" if accel == "kvm" else "max"
     return [
         QEMU, "-machine", "pc", "-accel", accel, "-cpu", cpu,
@@ -59,7 +61,42 @@ def argv(node, accel, iso, cfg, log):
         "-monitor", f"unix:{log[:-len('.log')]}.mon,server=on,wait=off",
         "-cdrom", iso, "-boot", "d",
         "-fw_cfg", f"name={nodecfg.FW_CFG_NAME},file={cfg}",
-    ]
+    ] + disk_args(disk)
+
+
+# cache=writeback: QEMU writes through the host page cache, tells the guest
+# its disk has a volatile write cache (so the guest negotiates
+# VIRTIO_BLK_F_FLUSH) and turns each guest flush into fdatasync. A write the
+# guest flushed is thus on the host's disk, and even a completed but
+# unflushed one is in the host page cache, which a kill -9 of QEMU cannot
+# lose. (cache=unsafe would drop the flushes; cache=none needs O_DIRECT,
+# which tmpfs run dirs refuse; writethrough syncs every write.)
+def disk_args(disk):
+    if disk is None:
+        return []
+    path = disk.replace(",", ",,")      # QEMU's escape for a comma
+    return ["-drive", f"file={path},if=none,id=disk0,format=raw,cache=writeback",
+            "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on"]
+
+
+def prepare_disk(path, mib):
+    """Make sure the disk image at path exists: created sparse with mib MiB
+    when missing; an existing file is used as it is, never truncated or
+    grown. Return (its size in bytes, whether it was created). OSError if
+    it cannot be opened read-write."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                     0o644)
+        created = True
+    except FileExistsError:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        created = False
+    try:
+        if created:
+            os.ftruncate(fd, mib << 20)
+        return os.fstat(fd).st_size, created
+    finally:
+        os.close(fd)
 
 
 def _tie_to_parent(parent_pid):

@@ -3,6 +3,7 @@
 # Any problem raises TopologyError: one line naming the file, node and key.
 import dataclasses
 import difflib
+import os
 import re
 import tomllib
 
@@ -13,6 +14,7 @@ MAX_NODES = 60          # kernel/config.c: CONFIG_MAX_PEERS, less the host entri
 HOST_SLOTS = 4          # host endpoints (build/tessera-net) that may join a cluster
 HOST_BASE_ID = 240      # their node ids: 240..243, names host0..host3
 NAME_RE = re.compile(r"[a-z0-9-]{1,15}")
+DISK_MIB = 256          # an smon's disk when the file does not exist yet
 
 
 REQUIRED = object()
@@ -49,7 +51,13 @@ NODE_KEYS = {
     "loglevel": Key("str", "info", choices=LOGLEVELS),
     "test_fault": Key("str", None, choices=TEST_FAULTS),
     "options": Key("table", {}),
+    "disk": Key("str", None),
+    "disk_mib": Key("int", None, lo=1, hi=1 << 20),
 }
+
+# Node keys that configure the node's QEMU rather than its kernel, and the
+# only role each is for.
+ROLE_KEYS = {"disk": "smon", "disk_mib": "smon"}
 
 # Keys each role accepts in [node.options], passed to the node's boot config
 # as key=value lines (kernel/config.c checks them again). A role that grows an
@@ -74,6 +82,9 @@ class Node:
     loglevel: str
     test_fault: str             # None when absent
     options: dict
+    disk: str = None            # smon: an absolute path, or None for the
+                                # launcher's run/<name>.disk
+    disk_mib: int = None        # smon: size of a disk file it creates
 
     @property
     def mac(self):
@@ -119,7 +130,8 @@ def node_mac(node_id):
 
 
 def load(path, shown=None):
-    """Parse and validate the topology at path; shown is how errors name it."""
+    """Parse and validate the topology at path; shown is how errors name it.
+    Relative paths in it are relative to its directory."""
     shown = shown or path
     try:
         with open(path, "rb") as f:
@@ -128,10 +140,10 @@ def load(path, shown=None):
         raise TopologyError(f"{shown}: cannot read: {e.strerror}") from None
     except tomllib.TOMLDecodeError as e:
         raise TopologyError(f"{shown}: TOML syntax error: {e}") from None
-    return parse(data, shown)
+    return parse(data, shown, os.path.dirname(os.path.abspath(path)))
 
 
-def parse(data, shown):
+def parse(data, shown, base):
     for key in data:
         if key not in ("cluster", "node"):
             raise TopologyError(f"{shown}: unknown top-level key '{key}' "
@@ -140,13 +152,13 @@ def parse(data, shown):
     if not isinstance(cluster, dict):
         raise TopologyError(f"{shown}: 'cluster' must be a table ([cluster])")
     settings = check_table(f"{shown}: [cluster]", cluster, CLUSTER_KEYS)
-    nodes = parse_nodes(shown, data.get("node", []))
+    nodes = parse_nodes(shown, data.get("node", []), base)
     return Cluster(shown, settings["accel"], settings["boot_timeout"],
                    settings["seed"], settings["hb_timeout_ms"], settings["mtu"],
                    nodes)
 
 
-def parse_nodes(shown, raw):
+def parse_nodes(shown, raw, base):
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
         raise TopologyError(f"{shown}: 'node' must be an array of tables "
                             "([[node]])")
@@ -154,8 +166,9 @@ def parse_nodes(shown, raw):
         raise TopologyError(f"{shown}: no nodes: add at least one [[node]]")
     if len(raw) > MAX_NODES:
         raise TopologyError(f"{shown}: {len(raw)} nodes; at most {MAX_NODES}")
-    nodes = tuple(parse_node(shown, i, t) for i, t in enumerate(raw))
+    nodes = tuple(parse_node(shown, i, t, base) for i, t in enumerate(raw))
     check_unique_names(shown, nodes)
+    check_unique_disks(shown, nodes)
     check_one_gmon(shown, nodes)
     return nodes
 
@@ -167,11 +180,32 @@ def node_label(shown, index, table):
     return f"{shown}: node[{index}]"
 
 
-def parse_node(shown, index, table):
+def parse_node(shown, index, table, base):
     where = node_label(shown, index, table)
     v = check_table(where, table, NODE_KEYS)
     check_options(where, v["role"], v["options"])
+    check_role_keys(where, v)
+    if v["role"] == "smon":
+        v["disk"] = disk_path(where, v["disk"], base)
+        if v["disk_mib"] is None:
+            v["disk_mib"] = DISK_MIB
     return Node(id=index, **v)
+
+
+def check_role_keys(where, v):
+    for key, role in ROLE_KEYS.items():
+        if v[key] is not None and v["role"] != role:
+            raise TopologyError(f"{where}: key '{key}' is for role {role} "
+                                f"only, not {v['role']}")
+
+
+def disk_path(where, disk, base):
+    """An smon's disk as an absolute path (None: the launcher's default)."""
+    if disk is None:
+        return None
+    if not disk:
+        raise TopologyError(f"{where}: key 'disk' must not be empty")
+    return os.path.normpath(os.path.join(base, disk))
 
 
 def check_options(where, role, options):
@@ -266,6 +300,18 @@ def check_unique_names(shown, nodes):
             raise TopologyError(f"{shown}: duplicate node name '{n.name}' "
                                 f"(node[{n.id}] and node[{first[n.name]}])")
         first[n.name] = n.id
+
+
+# QEMU locks a disk image for writing: two smons on one file would not boot.
+def check_unique_disks(shown, nodes):
+    first = {}
+    for n in nodes:
+        if n.disk in first:
+            raise TopologyError(f"{shown}: node[{first[n.disk].id}] "
+                                f"({first[n.disk].name}) and node[{n.id}] "
+                                f"({n.name}) share the disk {n.disk}")
+        if n.disk is not None:
+            first[n.disk] = n
 
 
 def check_one_gmon(shown, nodes):

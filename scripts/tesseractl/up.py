@@ -52,12 +52,25 @@ class Vm:
             f.write(nodecfg.render(cluster, self.node))
         open(self.log_path, "wb").close()
         self.log = watch.LogFollower(self.log_path)
-        cmd = qemu.argv(self.node, accel, iso, self.base + ".cfg",
-                        self.log_path) + fabric.nic_args(self.node, cluster.mtu)
+        cmd = (qemu.argv(self.node, accel, iso, self.base + ".cfg",
+                         self.log_path, self.disk())
+               + fabric.nic_args(self.node, cluster.mtu))
         self.started = time.monotonic()
         self.proc = qemu.spawn(cmd, self.err_path, cwd=fabric_dir)
         with open(self.base + ".pid", "w") as f:
             f.write(f"{self.proc.pid}\n")
+
+    def disk(self):
+        """An smon's disk image, made ready (see qemu.prepare_disk); None
+        for other roles. Without a disk key it is <run dir>/<name>.disk,
+        which later runs in the same run dir find again."""
+        if self.node.role != "smon":
+            return None
+        path = self.node.disk or self.base + ".disk"
+        size, created = qemu.prepare_disk(path, self.node.disk_mib)
+        info(f"{self.node.name}: disk {shown(path)}, {size / (1 << 20):g} MiB"
+             + (" (created)" if created else ""))
+        return path
 
     # Poll QEMU before reading the log: a VM that printed its last words and
     # exited between the two must still have those words seen.

@@ -1,10 +1,12 @@
 # Following a node's serial log. The kernel's side of the contract: it prints
 # "TESSERA READY role=<role> node=<id>" once up, and a line containing one of
-# FATAL when it cannot go on (panic, failed self-test, bad boot config).
+# FATAL when it cannot go on (panic, failed self-test or disk check, bad
+# boot config).
 import re
 
 READY_RE = re.compile(r"TESSERA READY role=(\S+) node=(\d+)")
-FATAL = ("TESSERA PANIC", "TESSERA SELFTEST FAIL", "TESSERA CONFIG ERROR")
+FATAL = ("TESSERA PANIC", "TESSERA SELFTEST FAIL", "TESSERA DISKCHECK FAIL",
+         "TESSERA CONFIG ERROR")
 TAIL_BYTES = 64 * 1024
 
 

@@ -15,6 +15,7 @@ import time
 
 import mem
 import proc     # also puts scripts/ on the path (linux_guest.py), for tesseractl
+import storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESSERA = [sys.executable, os.path.join(ROOT, "scripts", "tessera")]
@@ -143,10 +144,14 @@ def report(boot, net):
 def main():
     os.makedirs(OUT, exist_ok=True)
     linux = proc.linux_figures()        # the Linux guest, alone on the host, first
+    linux_storage = storage.linux_figures()
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as run_dir:
         runs = [boot_times(run_dir) for _ in range(BOOT_RUNS)]
         net, tessera_proc = with_cluster(run_dir, default_cluster_figures)
         memory = with_cluster(run_dir, mem.mem_figures, mem.TOPOLOGY)
+        # Its own run dir: a fresh disk, not the default cluster's smon0.disk.
+        tessera_storage = with_cluster(os.path.join(run_dir, "storage"),
+                                       storage.tessera_figures, storage.TOPOLOGY)
     boot = {n: statistics.median(r[n] for r in runs) for n in runs[0]}
     with open(os.path.join(OUT, "boot.json"), "w") as f:
         json.dump({"boot_s_median": boot, "boot_runs": BOOT_RUNS}, f, indent=2)
@@ -157,10 +162,15 @@ def main():
     procs = proc.combine(tessera_proc, linux)
     with open(os.path.join(OUT, "proc.json"), "w") as f:
         json.dump(procs, f, indent=2)
+    stor = storage.combine(tessera_storage, linux_storage)
+    with open(os.path.join(OUT, "storage.json"), "w") as f:
+        json.dump(stor, f, indent=2)
     report(boot, net)
     mem.report(memory)
     proc.report(procs)
-    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json, mem.json and proc.json")
+    storage.report(stor)
+    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json, mem.json, proc.json "
+          "and storage.json")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@ nodes (scripts/tesseractl/qemu.py), one vCPU.
 
 Built from Debian packages only, never installed on the host: `apt-get download`
 fetches linux-image-cloud-amd64 and the kernel package it names, `dpkg -x`
-unpacks its vmlinuz into build/bench/linux/ (kept there: the network is needed
-once); the initramfs is busybox (busybox-static's /bin/busybox) and an /init
-written here, as a newc cpio made by this module (so /dev/console needs no root
-and no cpio tool). Each boot appends a second cpio with the run's files and its
+unpacks its vmlinuz and lib/modules/ into build/bench/linux/ (kept there: the
+network is needed once); the initramfs is busybox (busybox-static's
+/bin/busybox) and an /init written here, as a newc cpio made by this module (so
+/dev/console needs no root and no cpio tool). Each boot appends a second cpio with the run's files and its
 /run.sh; /init runs that script with stdout and stderr to files, prints them
 between markers on the serial line, and powers off.
 
@@ -15,6 +15,8 @@ between markers on the serial line, and powers off.
     out = linux_guest.run_static("build/user/procbench", ["50", "10"])
     res = linux_guest.boot("exec /bench/x 1", files={"/bench/x": "build/user/x"},
                            memory_mib=128)    # res.stdout, res.stderr, res.status
+    res = linux_guest.boot(script, files, modules=["virtio_pci", "virtio_blk"],
+                           qemu_args=qemu.disk_args("disk.img"))   # a disk, its driver
 
 or by hand: python3 tests/bench/linux_guest.py [--memory MIB] BINARY [ARG...]
 
@@ -122,9 +124,30 @@ def _kernel_package(meta_deb):
     raise GuestError(f"{os.path.basename(meta_deb)} names no linux-image- package")
 
 
+def _unpack(spec, tmp):
+    """apt-get download spec into tmp and dpkg -x it: (the .deb, the unpacked tree)."""
+    deb = _apt_download(spec, tmp)
+    tree = os.path.join(tmp, "tree")
+    out = subprocess.run(["dpkg", "-x", deb, tree], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise GuestError(f"dpkg -x {os.path.basename(deb)}: {out.stderr.strip()}")
+    return deb, tree
+
+
+def _keep_modules(tree):
+    """Copy the kernel package's lib/modules/RELEASE/ trees into CACHE/modules/."""
+    for src in glob.glob(os.path.join(tree, "lib", "modules", "*")):
+        dst = os.path.join(CACHE, "modules", os.path.basename(src))
+        if not os.path.isdir(dst):
+            shutil.rmtree(dst + ".tmp", ignore_errors=True)
+            shutil.copytree(src, dst + ".tmp", symlinks=True)
+            os.replace(dst + ".tmp", dst)
+
+
 def kernel():
-    """build/bench/linux/vmlinuz-*, downloaded and unpacked the first time; also
-    returns the package it came from, 'name version'."""
+    """build/bench/linux/vmlinuz-*, downloaded and unpacked the first time (with
+    its modules, kept in build/bench/linux/modules/); also returns the package it
+    came from, 'name version'."""
     stamp = os.path.join(CACHE, "kernel.json")
     try:
         with open(stamp) as f:
@@ -139,21 +162,87 @@ def kernel():
     with tempfile.TemporaryDirectory(dir=CACHE, prefix="download-") as tmp:
         os.chmod(tmp, 0o755)
         name, version = _kernel_package(_apt_download(META_PACKAGE, tmp))
-        deb = _apt_download(f"{name}={version}" if version else name, tmp)
+        deb, tree = _unpack(f"{name}={version}" if version else name, tmp)
         version = version or _deb_field(deb, "Version")
-        tree = os.path.join(tmp, "tree")
-        out = subprocess.run(["dpkg", "-x", deb, tree], capture_output=True, text=True)
         images = sorted(glob.glob(os.path.join(tree, "boot", "vmlinuz-*")))
-        if out.returncode != 0 or not images:
-            raise GuestError(f"dpkg -x {os.path.basename(deb)}: no boot/vmlinuz-* "
-                             f"({out.stderr.strip() or 'unpacked nothing'})")
+        if not images:
+            raise GuestError(f"dpkg -x {os.path.basename(deb)}: no boot/vmlinuz-*")
         vmlinuz = os.path.basename(images[-1])
         shutil.copy(images[-1], os.path.join(CACHE, vmlinuz))
         for config in glob.glob(os.path.join(tree, "boot", "config-*")):
             shutil.copy(config, CACHE)
+        _keep_modules(tree)
     with open(stamp, "w") as f:
         json.dump({"package": name, "version": version, "vmlinuz": vmlinuz}, f, indent=2)
     return kernel()
+
+
+# --- its modules --------------------------------------------------------------
+
+def module_tree():
+    """build/bench/linux/modules/RELEASE/, the kernel package's lib/modules tree.
+    A cache made before modules were kept gets them now: the same package
+    version is downloaded again."""
+    vmlinuz, package = kernel()
+    release = os.path.basename(vmlinuz)[len("vmlinuz-"):]
+    path = os.path.join(CACHE, "modules", release)
+    if not os.path.isdir(path):
+        print(f"linux guest: fetching {package}'s modules (once, into "
+              f"{os.path.relpath(os.path.dirname(path))}/)", file=sys.stderr)
+        with tempfile.TemporaryDirectory(dir=CACHE, prefix="download-") as tmp:
+            os.chmod(tmp, 0o755)
+            _keep_modules(_unpack("=".join(package.split()), tmp)[1])
+    if not os.path.isdir(path):
+        raise GuestError(f"{package} holds no lib/modules/{release}/")
+    return path
+
+
+def _modinfo_depends(ko):
+    """The module names in the depends= entry of a .ko's .modinfo section (what
+    depmod turns into modules.dep, which the package does not ship)."""
+    with open(ko, "rb") as f:
+        elf = f.read()
+    u16 = lambda o: int.from_bytes(elf[o:o + 2], "little")
+    u64 = lambda o: int.from_bytes(elf[o:o + 8], "little")
+    shoff, shentsize, shnum, shstrndx = u64(0x28), u16(0x3a), u16(0x3c), u16(0x3e)
+    sections = [shoff + i * shentsize for i in range(shnum)]
+    names = u64(sections[shstrndx] + 0x18)
+    for sh in sections:
+        name_at = names + int.from_bytes(elf[sh:sh + 4], "little")
+        if elf[name_at:elf.index(b"\0", name_at)] == b".modinfo":
+            info = elf[u64(sh + 0x18):u64(sh + 0x18) + u64(sh + 0x20)]
+            for entry in info.split(b"\0"):
+                if entry.startswith(b"depends="):
+                    return [d for d in entry[8:].decode().split(",") if d]
+    return []
+
+
+def module_files(names):
+    """Host paths of the .ko files that loading names takes, each after the
+    modules it depends on (insmod order). Modules built into the kernel
+    (modules.builtin) need no file and are left out; an unknown name is a
+    GuestError."""
+    tree = module_tree()
+    norm = lambda n: n.replace("-", "_")
+    found = {norm(os.path.basename(p)[:-3]): p
+             for p in glob.glob(os.path.join(tree, "kernel", "**", "*.ko"), recursive=True)}
+    with open(os.path.join(tree, "modules.builtin")) as f:
+        builtin = {norm(os.path.basename(l.strip())[:-3]) for l in f if l.strip()}
+    order = []
+
+    def visit(name):
+        name = norm(name)
+        if name in builtin or found.get(name) in order:
+            return
+        if name not in found:
+            raise GuestError(f"no module {name} in {os.path.relpath(tree)}")
+        for dep in _modinfo_depends(found[name]):
+            visit(dep)
+        order.append(found[name])
+
+    for n in names:
+        visit(n)
+    return order
 
 
 # --- the initramfs ------------------------------------------------------------
@@ -253,11 +342,27 @@ def _tail(text, lines=25):
     return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
+def _with_modules(script, files, modules):
+    """(script, files) with the modules' .ko files (dependencies included) in
+    /lib/modules/ and the script preceded by their insmod, in order."""
+    kos = module_files(modules)
+    if not kos:
+        return script, files
+    files = {**(files or {}), **{"/lib/modules/" + os.path.basename(k): k for k in kos}}
+    load = "".join(f"insmod /lib/modules/{os.path.basename(k)} || "
+                   f"{{ echo 'insmod {os.path.basename(k)} failed' >&2; exit 1; }}\n"
+                   for k in kos)
+    return load + script, files
+
+
 def boot(script, files=None, memory_mib=MEMORY_MIB, accel=None, append="",
-         timeout=TIMEOUT):
+         timeout=TIMEOUT, modules=(), qemu_args=()):
     """Boot the guest, run script (busybox sh) as /run.sh, return its Result.
-    files maps a guest path to a host path or to bytes (mode 0755); directories
-    other than /bench, /tmp, /etc and /root must be listed as files' parents."""
+    files maps a guest path to a host path or to bytes (mode 0755); their
+    directories are made. modules names kernel modules of the guest's package
+    to insmod first, with those they depend on (module_files). qemu_args go at
+    the end of QEMU's command line: devices, such as qemu.disk_args(image)."""
+    script, files = _with_modules(script, files, modules)
     vmlinuz, base, _ = prepare()
     accel = accel or qemu.choose_accel("auto")[0]
     if not qemu.find_qemu():
@@ -291,7 +396,7 @@ def boot(script, files=None, memory_mib=MEMORY_MIB, accel=None, append="",
                "-nodefaults", "-display", "none", "-no-reboot",
                "-serial", f"file:{serial}",
                "-kernel", vmlinuz, "-initrd", initrd,
-               "-append", f"{APPEND} {append}".strip()]
+               "-append", f"{APPEND} {append}".strip(), *qemu_args]
         start = time.monotonic()
         ready_at = done_at = None
         proc = qemu.spawn(cmd, os.path.join(tmp, "qemu.stderr"))

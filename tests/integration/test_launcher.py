@@ -1,5 +1,8 @@
 # The launcher's pure parts, checked without QEMU: the node config the kernel
-# receives through fw_cfg, MACs, ready/fatal line matching, the QEMU command.
+# receives through fw_cfg, MACs, ready/fatal line matching, the QEMU command,
+# an smon's disk keys and image file.
+import os
+
 import pytest
 
 from tesseractl import nodecfg, qemu, topology, watch
@@ -70,6 +73,7 @@ def test_defaults_apply(tmp_path):
     ("TESSERA READY role=mmon node=1", "fatal"),       # wrong role
     ("TESSERA PANIC #PF at ffffffff80101234", "fatal"),
     ("TESSERA SELFTEST FAIL frame allocator", "fatal"),
+    ("TESSERA DISKCHECK FAIL write (errors 1)", "fatal"),
     ("TESSERA CONFIG ERROR missing id", "fatal"),
     ("TESSERA SELFTEST PASS", None),
     ("pmon: excache 16 MiB", None),
@@ -125,3 +129,86 @@ def test_accel_auto_explains_itself():
     assert accel in ("tcg", "kvm") and why
     if not qemu.cpu_has_virt():
         assert (accel, why) == ("tcg", "no vmx/svm in /proc/cpuinfo")
+
+
+def smon_topology(tmp_path, **keys):
+    return write_topology(tmp_path / "t.toml", [
+        dict(name="gmon0", role="gmon"), dict(name="smon0", role="smon", **keys)])
+
+
+def test_default_topology_smon_uses_run_dir_disk(cluster):
+    """No disk key: the launcher's <run dir>/smon0.disk, 256 MiB when made;
+    other roles have no disk at all."""
+    smon = cluster.nodes[4]
+    assert (smon.role, smon.disk, smon.disk_mib) == ("smon", None, 256)
+    assert all(n.disk is None and n.disk_mib is None
+               for n in cluster.nodes if n.role != "smon")
+
+
+def test_disk_path_is_relative_to_the_topology_file(tmp_path, monkeypatch):
+    """Before: disk = "disks/a.img" and the launcher run from elsewhere.
+    After: the node's disk is <topology dir>/disks/a.img, absolute."""
+    monkeypatch.chdir("/")
+    n = topology.load(smon_topology(tmp_path, disk="disks/a.img",
+                                    disk_mib=8)).nodes[1]
+    assert (n.disk, n.disk_mib) == (str(tmp_path / "disks" / "a.img"), 8)
+
+
+def test_absolute_disk_path_is_kept(tmp_path):
+    n = topology.load(smon_topology(tmp_path, disk="/srv/../srv/d.img")).nodes[1]
+    assert n.disk == "/srv/d.img"
+
+
+@pytest.mark.parametrize("role, key, value", [
+    ("pmon", "disk", "p.img"), ("gmon", "disk_mib", 16), ("mmon", "disk", "")])
+def test_disk_keys_are_for_smon_only(tmp_path, role, key, value):
+    topo = write_topology(tmp_path / "t.toml", [
+        dict(name="gmon0", role="gmon"), dict(name="x0", role=role, **{key: value})])
+    with pytest.raises(topology.TopologyError) as e:
+        topology.load(topo)
+    assert str(e.value) == (f"{topo}: node[1] (x0): key '{key}' is for role "
+                            f"smon only, not {role}")
+
+
+def test_empty_disk_path_is_refused(tmp_path):
+    topo = smon_topology(tmp_path, disk="")
+    with pytest.raises(topology.TopologyError) as e:
+        topology.load(topo)
+    assert str(e.value) == f"{topo}: node[1] (smon0): key 'disk' must not be empty"
+
+
+def test_qemu_command_of_an_smon_attaches_its_disk(cluster):
+    """A modern-only virtio-blk on a raw image, flushes reaching the host file;
+    a comma in the path is doubled, as QEMU's option syntax wants."""
+    cmd = qemu.argv(cluster.nodes[4], "tcg", "i", "c", "l", "/r/a,b.disk")
+    i = cmd.index("-drive")
+    assert cmd[i:i + 4] == [
+        "-drive", "file=/r/a,,b.disk,if=none,id=disk0,format=raw,cache=writeback",
+        "-device", "virtio-blk-pci,drive=disk0,disable-legacy=on"]
+    assert "-drive" not in qemu.argv(cluster.nodes[1], "tcg", "i", "c", "l")
+
+
+def test_prepare_disk_creates_a_sparse_file(tmp_path):
+    """Before: no file. After: a 64 MiB file that occupies (almost) no blocks."""
+    path = tmp_path / "d.img"
+    assert qemu.prepare_disk(str(path), 64) == (64 << 20, True)
+    st = os.stat(path)
+    assert st.st_size == 64 << 20
+    assert st.st_blocks * 512 < 1 << 20
+
+
+def test_prepare_disk_uses_an_existing_file_as_is(tmp_path):
+    """Before: a 3000-byte file. After: the same 3000 bytes, though 8 MiB was
+    asked for: an existing disk is never grown or truncated."""
+    path = tmp_path / "d.img"
+    data = bytes(range(256)) * 11 + bytes(184)
+    path.write_bytes(data)
+    assert qemu.prepare_disk(str(path), 8) == (3000, False)
+    assert path.read_bytes() == data
+
+
+def test_prepare_disk_refuses_what_it_cannot_open(tmp_path):
+    with pytest.raises(IsADirectoryError):
+        qemu.prepare_disk(str(tmp_path), 8)
+    with pytest.raises(FileNotFoundError):
+        qemu.prepare_disk(str(tmp_path / "no" / "d.img"), 8)

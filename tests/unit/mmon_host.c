@@ -162,18 +162,24 @@ static void record(uint8_t peer, uint16_t op, const void *req, size_t len)
 		memcpy(m->data, req, len);
 }
 
-/* gmon's answers, or another node's (an mmon's to a fork); never under a spinlock. */
+/*
+ * gmon's answers, or another node's (an mmon's to a fork, a fake smon's); never under
+ * a spinlock.
+ */
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns)
 {
 	struct x2g_place q;
 	struct g2x_place a = { .backup = 0xff };
-	int owner;
+	int owner, served;
 
 	(void)timeout_ns;
 	if (host.locks)
 		abort();
 	record(peer, opcode, req, len);
+	served = host.serve ? host.serve(peer, opcode, req, len, resp, resp_max) : -ENOSYS;
+	if (served != -ENOSYS)
+		return served;
 	if (peer == host.gmon && opcode == X2G_RELEASE)
 		return host.release_err;
 	if (peer == host.gmon && opcode == M2G_MM_COPY)

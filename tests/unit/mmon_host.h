@@ -30,6 +30,9 @@ struct host_state {
 	int copy_err;		/* M2G_MM_COPY's answer */
 	int remote_err;		/* every other node's answer */
 	uint32_t copy_pages;	/* what another mmon answers M2M_MM_COPY (if no error) */
+	/* If set, answers every message first (a fake smon); -ENOSYS: not its. */
+	int (*serve)(uint8_t peer, uint16_t op, const void *req, size_t len, void *resp,
+		     size_t resp_max);
 	unsigned nmsgs;		/* recorded, gmon's included */
 	struct host_msg msgs[HOST_MSGS];
 	char log[256];		/* the last line printk printed */

@@ -126,6 +126,23 @@ static void gmm_single_node_owns_with_no_backup(void)
 	teardown(&g);
 }
 
+/* gmm_pick: the freer node, charged, with nothing recorded; no node is -EAGAIN. */
+static void gmm_pick_charges_and_records_nothing(void)
+{
+	struct gmm g;
+	uint8_t n, o, b;
+
+	setup(&g, 10);
+	CHECK(gmm_pick(&g, 0, &n) == -EAGAIN);
+	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
+	CHECK(gmm_register(&g, 2, 500, 0) == 0);
+	CHECK(gmm_pick(&g, 0, &n) == 0 && n == 1);
+	CHECK(free_of(&g, 1) == 990);
+	CHECK(gmm_lookup(&g, 1, 0, &o, &b) == -ENOENT);
+	CHECK(gmm_pick(&g, 0, NULL) == -EINVAL);
+	teardown(&g);
+}
+
 /* With exactly two candidates both are always sampled: the freer must own, the other back up. */
 static void gmm_two_choices_picks_the_freer_of_two(void)
 {
@@ -575,6 +592,7 @@ static const struct unit_test tests[] = {
 	TEST(gmm_place_with_no_nodes_is_eagain),
 	TEST(gmm_place_with_only_full_nodes_is_enospc),
 	TEST(gmm_single_node_owns_with_no_backup),
+	TEST(gmm_pick_charges_and_records_nothing),
 	TEST(gmm_two_choices_picks_the_freer_of_two),
 	TEST(gmm_two_choices_never_picks_the_least_free_of_three),
 	TEST(gmm_distribution_favours_free_nodes),

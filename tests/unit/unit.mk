@@ -24,18 +24,29 @@ UNIT_TESTS += vregion store elf
 UNIT_SRCS_vregion := mcomponent/vregion.c $(UNIT_SRCS_vma)
 UNIT_SRCS_store := mcomponent/store.c
 UNIT_SRCS_elf := mcomponent/elf.c
+UNIT_TESTS += bcache
+UNIT_SRCS_bcache := mcomponent/bcache_index.c
 # The memory monitor's services whole, on stubs of the kernel (tests/unit/mmon_host.c).
 UNIT_TESTS += mmon mmon_vm mmon_fork mmon_fuzz
 UNIT_SRCS_mmon := $(wildcard mcomponent/*.c) tests/unit/mmon_host.c
 UNIT_SRCS_mmon_vm := $(UNIT_SRCS_mmon)
 UNIT_SRCS_mmon_fork := $(UNIT_SRCS_mmon)
 UNIT_SRCS_mmon_fuzz := $(UNIT_SRCS_mmon)
+UNIT_TESTS += mmon_bcache
+UNIT_SRCS_mmon_bcache := $(UNIT_SRCS_mmon)
 
 # The global managers' policies (managers/, linked into gmon.elf).
-UNIT_TESTS += gmm gmm_copy gpm
+UNIT_TESTS += gmm gmm_copy gpm gsm
 UNIT_SRCS_gmm := managers/gmm.c managers/choice.c
 UNIT_SRCS_gmm_copy := managers/gmm.c managers/choice.c
 UNIT_SRCS_gpm := managers/gpm.c managers/choice.c
+UNIT_SRCS_gsm := managers/gsm.c managers/choice.c
+
+# The storage monitor's on-disk format (scomponent/tfs/, linked into smon.elf).
+UNIT_TFS_TESTS := tfs tfs_hostile tfs_crash
+UNIT_TESTS += $(UNIT_TFS_TESTS)
+$(foreach t,$(UNIT_TFS_TESTS),$(eval UNIT_SRCS_$(t) := $(wildcard scomponent/tfs/*.c) \
+	net/wire.c kernel/vsprintf.c))
 
 # The ExCache's victim policies (pcomponent/, linked into pmon.elf).
 UNIT_TESTS += excache_policy
@@ -44,6 +55,10 @@ UNIT_SRCS_excache_policy := pcomponent/excache_fifo.c pcomponent/excache_clock.c
 # The terminal's line discipline (pcomponent/ldisc.c, portable).
 UNIT_TESTS += ldisc
 UNIT_SRCS_ldisc := pcomponent/ldisc.c
+
+# pmon's lexical path names (pcomponent/path.c, portable).
+UNIT_TESTS += pmon_path
+UNIT_SRCS_pmon_path := pcomponent/path.c
 
 # The process monitor's descriptors, pipes, futexes and signals, on stubs of the kernel
 # (tests/unit/pmon_host.c); the signal frame is checked against the host's Linux uapi.
