@@ -95,13 +95,18 @@ static void file_unhold(struct bidx_file *f)
 	wake_up_all(&bcache_wq);
 }
 
-/* Under bcache_lock: h's record, referenced, or NULL. */
+/*
+ * Under bcache_lock: h's record, referenced, or NULL. A handle whose check value is
+ * not the record's was never smon's: NULL, so the request goes to smon, which
+ * refuses it (-ESTALE), instead of the cache serving or taking its bytes.
+ */
 static struct bidx_file *file_ref(const struct fs_handle *h)
 {
 	struct bidx_file *f = bidx_file_find(&bc, h->vnode, h->ino);
 
-	if (f)
-		f->refs++;
+	if (!f || f->h.gen != h->gen)
+		return NULL;
+	f->refs++;
 	return f;
 }
 

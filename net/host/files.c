@@ -14,12 +14,6 @@
 
 #define TIMEOUT (60 * 1000000000ULL)
 
-struct fs_target {
-	struct host_ep *h;
-	uint8_t front;		/* the mmon every request goes to */
-	uint32_t vnode;
-};
-
 static int fail(const char *what, const char *path, int err)
 {
 	fprintf(stderr, "tessera-net: %s %s: %s\n", what, path, strerror(err < 0 ? -err : err));
@@ -215,6 +209,7 @@ static int target(struct host_ep *h, const char *vnode, struct fs_target *t)
 		return -1;
 	}
 	t->front = g.mmon;
+	t->smon = g.smon;
 	return 0;
 }
 
@@ -239,5 +234,7 @@ int tool_fs(struct host_ep *h, int argc, char **argv)
 		return cmd_simple(&t, X2S_MKDIR, argv[3], "cannot mkdir");
 	if (!strcmp(cmd, "rm") && argc == 4)
 		return cmd_simple(&t, X2S_UNLINK, argv[3], "cannot remove");
+	if (!strcmp(cmd, "inject") && argc == 4)
+		return tool_fs_inject(&t, argv[3]);
 	return 2;
 }

@@ -36,7 +36,8 @@ static const char usage[] =
 	"  fetch MMON MM VA [--write]            a forged page fetch (it must be refused)\n"
 	"  fs put VNODE FILE PATH                copy FILE to PATH on the vNode's disk\n"
 	"  fs get VNODE PATH [FILE]              copy PATH out (to standard output)\n"
-	"  fs ls|stat|mkdir|rm VNODE PATH        list, describe, make or remove PATH\n";
+	"  fs ls|stat|mkdir|rm VNODE PATH        list, describe, make or remove PATH\n"
+	"  fs inject VNODE PATH                  hostile file requests around the file PATH\n";
 
 static const char *const kinds[] = { [PROBE_RAW] = "raw", [PROBE_RPC] = "rpc",
 				     [PROBE_READ] = "read", [PROBE_STREAM] = "stream" };

@@ -25,8 +25,22 @@ struct opts {
 int tool_node(struct host_ep *h, const char *name);
 /* The first node of the cluster map with this role, or NULL. */
 const struct host_peer *tool_peer_by_role(const struct host_ep *h, const char *role);
-/* fs put|get|ls|stat|mkdir|rm VNODE ... (files.c): the exit code, 2 for bad usage. */
+/* fs put|get|ls|stat|mkdir|rm|inject VNODE ... (files.c): the exit code, 2 for bad usage. */
 int tool_fs(struct host_ep *h, int argc, char **argv);
+
+/* A vNode's storage, as GSM on gmon placed it. */
+struct fs_target {
+	struct host_ep *h;
+	uint8_t front;		/* the mmon every request goes to */
+	uint8_t smon;		/* the smon behind it, which serves mmons only */
+	uint32_t vnode;
+};
+
+/*
+ * fs inject VNODE PATH (fs_inject.c): hostile file requests around the regular file
+ * PATH; 0 if every one was refused and both nodes still answer.
+ */
+int tool_fs_inject(struct fs_target *t, const char *path);
 /* Join the cluster o names; 0, or -1 with a message. */
 int tool_join(struct host_ep *h, const struct opts *o);
 /* Send node every kind of malformed frame and hostile request; 0 if all were refused. */

@@ -14,9 +14,12 @@ import pytest
 
 from conftest import BUILD, REPO, ToolCluster, module_cluster, node, qemu_pids, wait_for
 
+# pmon0's ExCache is far below what its programs touch; pmon1's holds a 20 MiB sort,
+# whose random reads of its lines would take hours of misses at pmon0's size.
 TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + node(
     "pmon0", "pmon", {"excache_kb": 1024}, memory=128) + node(
-    "mmon0", "mmon", memory=128) + node("smon0", "smon", memory=96, disk_mib=128)
+    "pmon1", "pmon", {"excache_kb": 65536}, memory=128) + node(
+    "mmon0", "mmon", memory=192) + node("smon0", "smon", memory=96, disk_mib=256)
 FS_TOOL = BUILD / "tessera-fs"
 BUSYBOX = "/bin/busybox"
 
@@ -140,18 +143,66 @@ def test_file_syscalls_match_the_host(cluster, tmp_path):
     assert (out.returncode, out.stdout) == (host.returncode, host.stdout), out.stderr
 
 
+def busybox_both(cluster, pmon, vnode, script, tmp_path):
+    """script (busybox sh, its $1 an empty directory) on pmon in vNode's /w and in an
+    empty directory here: both finished processes, as (status, stdout, stderr)."""
+    assert cluster.fs("mkdir", vnode, "/w").returncode == 0
+    out = cluster.tool("run", pmon, "--vnode", vnode, BUSYBOX, "sh", "-s", "/w",
+                       input=script, text=False, timeout=900)
+    (tmp_path / "w").mkdir()
+    host = subprocess.run([BUSYBOX, "sh", "-s", tmp_path / "w"], input=script,
+                          capture_output=True, env={"PATH": "/nonexistent"})
+    return ((out.returncode, out.stdout, out.stderr),
+            (host.returncode, host.stdout, host.stderr))
+
+
 def test_busybox_file_applets_match_the_host(cluster, tmp_path):
     """Debian's busybox: mkdir -p, cp, mv, ln -s, ls -la, find, tar c/x, gzip, sort,
     dd, cmp, rm -r, on the vNode's disk and in an empty directory here."""
     script = (pathlib.Path(__file__).parent / "busybox_files.sh").read_bytes()
-    assert cluster.fs("mkdir", 4, "/w").returncode == 0
-    out = cluster.tool("run", "pmon0", "--vnode", 4, BUSYBOX, "sh", "-s", "/w",
-                       input=script, text=False)
-    (tmp_path / "w").mkdir()
-    host = subprocess.run([BUSYBOX, "sh", "-s", tmp_path / "w"], input=script,
-                          capture_output=True, env={"PATH": "/nonexistent"})
-    assert (out.returncode, out.stdout, out.stderr) == (
-        host.returncode, host.stdout, host.stderr)
+    vnode, host = busybox_both(cluster, "pmon0", 4, script, tmp_path)
+    assert vnode == host, vnode
+
+
+def test_a_52_mib_file_written_on_the_vnode_matches_the_host(cluster, tmp_path):
+    """seq writes 52 MiB through an ExCache of 1 MiB and a buffer cache smaller than
+    the file, so its pages are written back while it grows; sha256sum and a copy
+    read it back whole."""
+    script = (b"cd $1\nseq 7000000 > big\nwc -c < big\nsha256sum big\n"
+              b"cat big > copy\ncmp big copy && echo same\ntail -c 20 copy\nrm big copy\n")
+    vnode, host = busybox_both(cluster, "pmon0", 10, script, tmp_path)
+    assert vnode == host, vnode
+    assert int(host[1].split()[0]) > 50 << 20
+
+
+def test_a_20_mib_sort_on_the_vnode_matches_the_host(cluster, tmp_path):
+    """awk writes 260,000 lines in random order (20 MiB), sort reads them back, sorts
+    them in memory and writes 20 MiB more; the sorted files' hashes are the host's."""
+    script = (b"cd $1\nseq 260000 | awk '{ printf \"%07d %s\\n\", ($1 * 7919) % 260003, "
+              b"\"" + b"p" * 72 + b"\" }' > in\nwc -c < in\n"
+              b"sort in > sorted\nsha256sum sorted\nsort -r in | head -n 2\nrm in sorted\n")
+    vnode, host = busybox_both(cluster, "pmon1", 11, script, tmp_path)
+    assert vnode == host, vnode
+    assert int(host[1].split()[0]) > 20 << 20
+
+
+def test_hostile_file_requests_are_refused(cluster, tmp_path):
+    """Lengths that disagree with the message, bad paths, offsets past any file,
+    forged and borrowed handles, a request straight to smon: all refused, the
+    file they were aimed at is unchanged and both nodes still answer."""
+    data = payload(7, 100_000)
+    cluster.put_bytes(9, "/target", data, tmp_path)
+    out = cluster.tool("fs", "inject", 9, "/target")
+    print(out.stdout)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.count("refused=yes") >= 20 and "refused=no" not in out.stdout
+    assert cluster.fs("get", 9, "/target").stdout == data
+    st = cluster.fs("stat", 9, "/target")
+    assert st.returncode == 0 and st.stdout.split()[2] == b"100000", st.stdout
+    cluster.put_bytes(9, "/after", b"still writable", tmp_path)
+    assert cluster.fs("get", 9, "/after").stdout == b"still writable"
+    for name in ("mmon0", "smon0"):
+        assert "panic" not in cluster.log(name).lower(), cluster.log(name)
 
 
 def test_second_sequential_read_is_served_from_the_cache(cluster, tmp_path):

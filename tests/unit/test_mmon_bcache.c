@@ -64,6 +64,8 @@ static int smon_serve(uint8_t peer, uint16_t op, const void *req, size_t len, vo
 	(void)len, (void)resp_max;
 	if (peer != SMON)
 		return -ENOSYS;
+	if (((const struct fs_handle *)req)->gen != handle.gen)
+		return -ESTALE;			/* as smon's check value refuses it */
 	if (op == X2S_GETATTR)
 		return smon_attr(resp);
 	if (op == X2S_FSYNC) {
@@ -96,14 +98,20 @@ static int rd(uint64_t off, uint32_t len)
 	return bcache_read(SMON, &q, sizeof(q), resp, sizeof(resp));
 }
 
-static int wr(uint64_t off, const void *bytes, uint32_t len, uint32_t flags)
+static int wr_as(struct fs_handle h, uint64_t off, const void *bytes, uint32_t len,
+		 uint32_t flags)
 {
 	static uint8_t req[sizeof(struct x2s_io) + NET_FS_IO_MAX];
-	struct x2s_io q = { .h = handle, .offset = off, .len = len, .flags = flags };
+	struct x2s_io q = { .h = h, .offset = off, .len = len, .flags = flags };
 
 	memcpy(req, &q, sizeof(q));
 	memcpy(req + sizeof(q), bytes, len);
 	return bcache_write(SMON, req, sizeof(q) + len, resp, sizeof(resp));
+}
+
+static int wr(uint64_t off, const void *bytes, uint32_t len, uint32_t flags)
+{
+	return wr_as(handle, off, bytes, len, flags);
 }
 
 static int fsync_file(void)
@@ -257,6 +265,27 @@ static void test_hostile_requests(void)
 	CHECK(rd(UINT64_MAX, 10) == 0 && stats().cache_pages == 0);
 }
 
+/*
+ * A handle with a wrong check value names a cached file's (vNode, inode) but is not
+ * smon's: refused as smon refuses it, never served from or written into the cache.
+ */
+static void test_forged_handle_is_refused(void)
+{
+	struct fs_handle forged = handle;
+	struct x2s_io q = { .h = handle, .len = 8 };
+
+	forged.gen ^= 0x5a5a;
+	setup(10000);
+	CHECK(rd(0, 8) == 8 && fsync_file() == 0 && disk.fsyncs == 1);
+	q.h = forged;
+	CHECK(bcache_read(SMON, &q, sizeof(q), resp, sizeof(resp)) == -ESTALE);
+	CHECK(wr_as(forged, 0, "evil", 4, 0) == -ESTALE);
+	CHECK(bcache_fsync(SMON, &q, sizeof(q)) == -ESTALE && disk.fsyncs == 1);
+	q.offset = 1;
+	CHECK(bcache_truncate(SMON, &q, sizeof(q)) == -ESTALE && disk.size == 10000);
+	CHECK(stats().cache_dirty == 0 && rd(0, 8) == 8 && resp[1] == 7);
+}
+
 static const struct unit_test tests[] = {
 	TEST(test_read_fetches_a_window_once),
 	TEST(test_sequential_read_ahead),
@@ -267,6 +296,7 @@ static const struct unit_test tests[] = {
 	TEST(test_failed_write_back),
 	TEST(test_attributes_see_the_cache),
 	TEST(test_hostile_requests),
+	TEST(test_forged_handle_is_refused),
 };
 
 CHECK_MAIN("mmon_bcache", tests)
