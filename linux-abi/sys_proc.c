@@ -1,6 +1,6 @@
 /*
- * Process system calls: identity, fork (and clone used as fork), wait4, exit and
- * exit_group, process groups; execve is in sys_exec.c.
+ * Process system calls: identity, fork (and clone used as fork), wait4 and waitid,
+ * exit and exit_group, process groups; execve is in sys_exec.c.
  */
 #include "kernel/errno.h"
 #include "kernel/mm.h"
@@ -113,16 +113,63 @@ static int put_rusage(struct mm *mm, uint64_t uva, uint64_t cpu_ns)
 
 SYSCALL(sys_wait4)
 {
-	uint64_t cpu_ns = 0;
-	int wstatus = 0;
+	struct child_exit c;
 	long pid;
 
-	pid = proc_wait(t->proc, (int32_t)a[0], (int)a[2], &wstatus, &cpu_ns);
-	if (pid > 0 && a[1] && mm_copy_out(t->proc->mm, a[1], &wstatus, sizeof(wstatus)))
+	if ((int)a[2] & ~(WNOHANG | WUNTRACED | WCONTINUED))
+		return -EINVAL;
+	pid = proc_wait(t->proc, (int32_t)a[0], (int)a[2] | WEXITED, &c);
+	if (pid > 0 && a[1] && mm_copy_out(t->proc->mm, a[1], &c.wstatus, sizeof(c.wstatus)))
 		return -EFAULT;
-	if (pid > 0 && a[3] && put_rusage(t->proc->mm, a[3], cpu_ns))
+	if (pid > 0 && a[3] && put_rusage(t->proc->mm, a[3], c.cpu_ns))
 		return -EFAULT;
 	return pid;
+}
+
+/* waitid's (idtype, id) as wait4's pid argument, or -EINVAL. */
+static long waitid_target(uint64_t idtype, uint64_t id)
+{
+	if (idtype == P_ALL)
+		return -1;
+	if (idtype == P_PID && (int32_t)id > 0)
+		return (int32_t)id;
+	if (idtype == P_PGID && (int32_t)id >= 0)
+		return -(int32_t)id;	/* 0: the caller's group, as wait4's 0 */
+	return -EINVAL;
+}
+
+/*
+ * waitid(idtype, id, infop, options, rusage): returns 0; infop says which child
+ * ended and how, or is all zeros when WNOHANG found none ready.
+ */
+SYSCALL(sys_waitid)
+{
+	const int known = WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT;
+	struct linux_siginfo_child si = { 0 };
+	long target = waitid_target(a[0], a[1]), pid;
+	struct child_exit c;
+
+	if (target == -EINVAL || ((int)a[3] & ~known) ||
+	    !((int)a[3] & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	pid = proc_wait(t->proc, (int32_t)target, (int)a[3], &c);
+	if (pid < 0)
+		return pid;
+	if (pid > 0) {
+		bool killed = c.wstatus & 0x7f;
+
+		si = (struct linux_siginfo_child){
+			.signo = SIGCHLD, .code = killed ? CLD_KILLED : CLD_EXITED,
+			.pid = (int32_t)pid,
+			.status = killed ? c.wstatus & 0x7f : (c.wstatus >> 8) & 0xff,
+			.utime = (int64_t)(c.cpu_ns / (NSEC_PER_SEC / LINUX_CLOCK_TICKS)),
+		};
+	}
+	if (a[2] && mm_copy_out(t->proc->mm, a[2], &si, sizeof(si)))
+		return -EFAULT;
+	if (pid > 0 && a[4] && put_rusage(t->proc->mm, a[4], c.cpu_ns))
+		return -EFAULT;
+	return 0;
 }
 
 SYSCALL(sys_getrusage)

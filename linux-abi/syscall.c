@@ -101,6 +101,7 @@ static const syscall_fn table[NR_SYSCALLS] = {
 	[230] = sys_clock_nanosleep,
 	[231] = sys_exit_group,
 	[234] = sys_tgkill,
+	[247] = sys_waitid,
 	[257] = sys_openat,
 	[258] = sys_mkdirat,
 	[262] = sys_newfstatat,

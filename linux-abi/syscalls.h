@@ -106,6 +106,7 @@ SYSCALL(sys_set_tid_address);
 SYSCALL(sys_fork);
 SYSCALL(sys_clone);
 SYSCALL(sys_wait4);
+SYSCALL(sys_waitid);
 SYSCALL(sys_getrusage);
 SYSCALL(sys_execve);
 SYSCALL(sys_getpgid);

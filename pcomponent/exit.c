@@ -1,6 +1,6 @@
 /*
  * The end of a process: exit_group and fatal signals (proc_exit), what happens when
- * its last thread is gone (proc_exited), and wait4 (proc_wait). A process whose
+ * its last thread is gone (proc_exited), and wait4/waitid (proc_wait). A process whose
  * parent lives becomes a zombie until the parent waits; one the host started
  * reports its status to the host instead, and one whose parent is gone just goes.
  */
@@ -135,37 +135,49 @@ static int scan(struct process *p, int32_t pid, struct process **z)
 	return found;
 }
 
-static bool wait_done(struct process *p, int32_t pid, int options, struct process **z, int *r)
+/*
+ * Under proc_lock: what the wait ended with, in *r (1: a zombie, 0: wanted children
+ * still running, -ECHILD). A zombie is copied out here, while the lock keeps it, and
+ * is ours to free (in *z) unless WNOWAIT leaves it for a later wait.
+ */
+static bool wait_done(struct process *p, int32_t pid, int options, struct child_exit *out,
+		      struct process **z, int *r)
 {
 	spin_lock(&proc_lock);
 	*r = scan(p, pid, z);
-	if (*r == 1 && !(options & WNOWAIT))
-		(*z)->ppid = 0;		/* ours to free: nobody else may reap it */
+	if (*r == 1 && !(options & WEXITED))
+		*r = 0;			/* only stops were asked for, and nothing stops */
+	if (*r == 1) {
+		*out = (struct child_exit){ .pid = (*z)->pid, .wstatus = (*z)->wstatus,
+					    .cpu_ns = (*z)->cpu_ns + (*z)->children_cpu_ns };
+		if (options & WNOWAIT)
+			*z = NULL;
+		else
+			(*z)->ppid = 0;	/* nobody else may reap it */
+	}
 	spin_unlock(&proc_lock);
 	return *r != 0 || (options & WNOHANG);
 }
 
-long proc_wait(struct process *p, int32_t pid, int options, int *wstatus, uint64_t *cpu_ns)
+long proc_wait(struct process *p, int32_t pid, int options, struct child_exit *out)
 {
 	struct process *z = NULL;
-	long child;
 	int r, err;
 
-	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED))
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WEXITED | WNOWAIT))
 		return -EINVAL;
-	err = uthread_wait_event(&p->child_wq, wait_done(p, pid, options, &z, &r));
+	err = uthread_wait_event(&p->child_wq, wait_done(p, pid, options, out, &z, &r));
 	if (err)
 		return err;
 	if (r <= 0)
 		return r;
-	child = z->pid;
-	*wstatus = z->wstatus;
-	*cpu_ns = z->cpu_ns + z->children_cpu_ns;
-	spin_lock(&proc_lock);
-	p->children_cpu_ns += *cpu_ns;
-	spin_unlock(&proc_lock);
-	proc_free(z);
-	return child;
+	if (z) {
+		spin_lock(&proc_lock);
+		p->children_cpu_ns += out->cpu_ns;
+		spin_unlock(&proc_lock);
+		proc_free(z);
+	}
+	return out->pid;
 }
 
 uint64_t proc_cpu_ns(struct process *p, bool children)

@@ -156,6 +156,7 @@ enum {
 /* wait4, waitid */
 #define WNOHANG 1
 #define WUNTRACED 2
+#define WSTOPPED WUNTRACED
 #define WEXITED 4
 #define WCONTINUED 8
 #define WNOWAIT 0x01000000
@@ -339,6 +340,18 @@ static inline int linux_wstatus_signaled(int sig)
 {
 	return sig & 0x7f;
 }
+
+/* siginfo_t as waitid fills it for a child that ended (SIGCHLD's fields). */
+#define LINUX_CLOCK_TICKS 100	/* USER_HZ: clock_t's unit */
+
+struct linux_siginfo_child {
+	int32_t signo, errno_, code, pad;
+	int32_t pid, uid;
+	int32_t status, pad2;		/* the exit code, or the signal that killed it */
+	int64_t utime, stime;		/* in clock ticks */
+	uint8_t rest[80];
+};
+_Static_assert(sizeof(struct linux_siginfo_child) == 128, "siginfo");
 
 /* The status a shell shows for a wait status: the code, or 128 + the signal. */
 static inline int linux_wstatus_shell(int w)

@@ -147,8 +147,19 @@ long proc_fork(struct uthread *t, const struct user_regs *regs, uint64_t child_t
  * (t no longer runs on it).
  */
 struct mm *proc_exec(struct uthread *t, struct mm *mm);
-/* wait4: a child's pid, wait status and CPU time, 0 with WNOHANG, or -ECHILD / -EINTR. */
-long proc_wait(struct process *p, int32_t pid, int options, int *wstatus, uint64_t *cpu_ns);
+/* What a wait finds of a child that ended. */
+struct child_exit {
+	uint32_t pid;
+	int wstatus;
+	uint64_t cpu_ns;	/* its CPU time and that of the children it waited for */
+};
+/*
+ * wait4 and waitid: a child that ended, as pid (wait4's argument: a pid, 0 our group,
+ * -1 any, -pgid), in *out with its pid returned, or 0 with WNOHANG, or -ECHILD /
+ * -EINTR. Options are Linux's WNOHANG, WEXITED and WNOWAIT (the child stays a zombie);
+ * stopped and continued children are never reported: nothing stops here yet.
+ */
+long proc_wait(struct process *p, int32_t pid, int options, struct child_exit *out);
 /* CPU time of p's threads (RUSAGE_SELF), or of the children it waited for. */
 uint64_t proc_cpu_ns(struct process *p, bool children);
 /* End every thread of the current process with wstatus (exit_group, a fatal signal). */

@@ -38,22 +38,40 @@ static long do_pipe2(void *p)
 	return syscall(SYS_pipe2, p, 0);
 }
 
-/* The child is reaped whatever wait4 returns; collect it quietly if it was not. */
-static long do_wait4(void *p)
+/* A child that has exited, for a wait call to find. */
+static pid_t exited_child(void)
 {
 	pid_t pid = fork();
-	long ret;
-	int err;
 
 	if (pid < 0)
 		die("fork: %s", errname(errno));
 	if (pid == 0)
 		_exit(0);
-	ret = syscall(SYS_wait4, pid, p, 0, NULL);
-	err = errno;
+	return pid;
+}
+
+/* The child is reaped whatever the wait call returned; collect it quietly if not. */
+static long reaped(pid_t pid, long ret)
+{
+	int err = errno;
+
 	waitpid(pid, NULL, 0);
 	errno = err;
 	return ret;
+}
+
+static long do_wait4(void *p)
+{
+	pid_t pid = exited_child();
+
+	return reaped(pid, syscall(SYS_wait4, pid, p, 0, NULL));
+}
+
+static long do_waitid(void *p)
+{
+	pid_t pid = exited_child();
+
+	return reaped(pid, syscall(SYS_waitid, P_PID, pid, p, WEXITED | WNOWAIT, NULL));
 }
 
 static long do_sigaction_act(void *p)
@@ -183,6 +201,7 @@ static const struct {
 	{ "write(buf)", do_write },
 	{ "pipe2(fds)", do_pipe2 },
 	{ "wait4(status)", do_wait4 },
+	{ "waitid(infop)", do_waitid },
 	{ "rt_sigaction(act)", do_sigaction_act },
 	{ "rt_sigaction(oldact)", do_sigaction_oldact },
 	{ "rt_sigprocmask(set)", do_sigprocmask_set },

@@ -1,6 +1,6 @@
 /*
  * procmodel: the Linux process model, one line per check: fork, pipes, execve of
- * /proc/self/exe, wait statuses, signals (kill, raise, SIGCHLD, alarm, masks),
+ * /proc/self/exe, wait statuses, waitid, signals (kill, raise, SIGCHLD, alarm, masks),
  * getppid, and pthreads (a condvar barrier, a contended mutex, raw futexes).
  * Built with musl and with glibc (procmodel-glibc); both must print the same.
  */
@@ -161,6 +161,43 @@ static void test_killed(void)
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGUSR2)
 		die("self-killed child: status %#x, want SIGUSR2", status);
 	printf("wait: child killed itself with signal %d (SIGUSR2)\n", WTERMSIG(status));
+}
+
+/* One waitid line: what infop said, after filling it with 0xff to see it written. */
+static void show_waitid(const char *what, idtype_t type, id_t id, int options, pid_t want)
+{
+	siginfo_t si;
+
+	memset(&si, 0xff, sizeof(si));
+	if (waitid(type, id, &si, options))
+		die("%s: %s", what, errname(errno));
+	printf("%s: signo %d code %d status %d pid %s\n", what, si.si_signo, si.si_code,
+	       si.si_status, si.si_pid == want ? "the child's" : si.si_pid ? "other" : "0");
+}
+
+/* waitid: WNOWAIT leaves the zombie, WNOHANG finds none ready, a killed child. */
+static void test_waitid(void)
+{
+	siginfo_t si;
+	pid_t pid = xfork();
+
+	if (pid == 0)
+		_exit(9);
+	show_waitid("waitid(P_PID, WNOWAIT)", P_PID, (id_t)pid, WEXITED | WNOWAIT, pid);
+	show_waitid("waitid(P_ALL) after WNOWAIT", P_ALL, 0, WEXITED, pid);
+	expect_err("waitid(P_ALL), no children", waitid(P_ALL, 0, &si, WEXITED), ECHILD);
+	pid = xfork();
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	show_waitid("waitid(WNOHANG), child running", P_ALL, 0, WEXITED | WNOHANG, pid);
+	if (kill(pid, SIGTERM))
+		die("kill: %s", errname(errno));
+	show_waitid("waitid(P_PGID), child killed", P_PGID, (id_t)getpgrp(), WEXITED, pid);
+	expect_err("waitid(no WEXITED)", waitid(P_ALL, 0, &si, WNOHANG), EINVAL);
+	expect_err("waitid(idtype 7)", waitid((idtype_t)7, 0, &si, WEXITED), EINVAL);
+	expect_err("wait4(WNOWAIT)", wait4(-1, NULL, WNOWAIT, NULL), EINVAL);
 }
 
 static void test_sigusr1(void)
@@ -331,6 +368,7 @@ int main(int argc, char **argv)
 	test_exec();
 	test_getppid();
 	test_killed();
+	test_waitid();
 	test_sigusr1();
 	test_sigchld();
 	test_sigprocmask();
