@@ -144,13 +144,13 @@ static long waitid_target(uint64_t idtype, uint64_t id)
  */
 SYSCALL(sys_waitid)
 {
-	const int known = WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT;
+	const int known = WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT;
 	struct linux_siginfo_child si = { 0 };
 	long target = waitid_target(a[0], a[1]), pid;
 	struct child_exit c;
 
 	if (target == -EINVAL || ((int)a[3] & ~known) ||
-	    !((int)a[3] & (WEXITED | WSTOPPED | WCONTINUED)))
+	    !((int)a[3] & (WEXITED | WUNTRACED | WCONTINUED)))
 		return -EINVAL;
 	pid = proc_wait(t->proc, (int32_t)target, (int)a[3], &c);
 	if (pid < 0)

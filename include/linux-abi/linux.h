@@ -155,8 +155,7 @@ enum {
 
 /* wait4, waitid */
 #define WNOHANG 1
-#define WUNTRACED 2
-#define WSTOPPED WUNTRACED
+#define WUNTRACED 2		/* waitid: WSTOPPED */
 #define WEXITED 4
 #define WCONTINUED 8
 #define WNOWAIT 0x01000000
