@@ -19,11 +19,13 @@
 #include "mcomponent/vma.h"
 #include "pcomponent/excache.h"
 #include "pcomponent/mm.h"
+#include "pcomponent/process.h"
 
 #define FETCH_REPLY (sizeof(struct m2p_fetch) + PAGE_SIZE)
 #define RETRY_NS 20000			/* wait for a busy line of the page, or its set */
 #define COPY_TRIES 8			/* faults one page of a copy may take */
 #define LOCAL_RESERVE 4096		/* pages the monitor keeps: 16 MiB */
+#define WRITEBACK_TRIES 3		/* before a dirty page is given up as lost */
 
 static struct {
 	struct spinlock lock;		/* every line, hands, counters, each mm's counters */
@@ -137,23 +139,43 @@ static void count_miss(struct mm *mm, uint64_t ns)
 }
 
 /*
- * Send one line's page back to the mComponent it came from. Every transfer has a
- * buffer of its own: a caller may be in the middle of a copy through the cache.
+ * Send one line's page back to the mComponent it came from, trying WRITEBACK_TRIES
+ * times (a write-back is idempotent). Every transfer has a buffer of its own: a
+ * caller may be in the middle of a copy through the cache.
  */
 static int writeback(const struct excache_line *l, uint64_t frame)
 {
 	struct p2m_writeback wb = { .mm = l->mm->id, .va = l->va };
 	uint8_t *msg = kmalloc(sizeof(wb) + PAGE_SIZE);
-	int err;
+	int err = -ENOMEM;
 
 	if (!msg)
-		return -ENOMEM;
+		return err;
 	memcpy(msg, &wb, sizeof(wb));
 	memcpy(msg + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
-	err = msg_rpc(l->owner, P2M_WRITEBACK, msg, sizeof(wb) + PAGE_SIZE, NULL, 0,
-		      MM_RPC_TIMEOUT);
+	for (int i = 0; i < WRITEBACK_TRIES && err; i++) {
+		err = msg_rpc(l->owner, P2M_WRITEBACK, msg, sizeof(wb) + PAGE_SIZE, NULL, 0,
+			      MM_RPC_TIMEOUT);
+		err = err < 0 ? err : 0;
+		if (err && i + 1 < WRITEBACK_TRIES)
+			pr_warn("mm %u: write-back of va=%#lx to node %u failed (%d), retrying",
+				l->mm->id, l->va, l->owner, err);
+	}
 	kfree(msg);
 	return err;
+}
+
+/*
+ * The only copy of a dirty page is gone with a failed write-back. Nobody may run
+ * on without it: mm is marked lost (fork refuses to copy it) and every process on
+ * it is killed with SIGBUS before it returns to ring 3.
+ */
+static void page_lost(struct mm *mm, const struct excache_line *l, int err)
+{
+	pr_err("mm %u: write-back of va=%#lx to node %u failed for good (%d): the page is "
+	       "lost, its processes get SIGBUS", mm->id, l->va, l->owner, err);
+	__atomic_store_n(&mm->lost, true, __ATOMIC_RELEASE);
+	proc_kill_mm(mm, SIGBUS);
 }
 
 /*
@@ -171,12 +193,16 @@ static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
 		return;
 	err = writeback(l, xc.frames[idx]);
 	spin_lock(&xc.lock);
-	mm->stats.writebacks++;
-	xc.node.writebacks++;
+	if (err) {
+		mm->stats.writeback_errors++;
+		xc.node.writeback_errors++;
+	} else {
+		mm->stats.writebacks++;
+		xc.node.writebacks++;
+	}
 	spin_unlock(&xc.lock);
 	if (err)
-		pr_warn("pid %u: write-back of va=%#lx failed (%d): the page is lost", mm->id,
-			l->va, err);
+		page_lost(mm, l, err);
 }
 
 /*
@@ -510,7 +536,7 @@ void excache_stats(struct mm *mm, struct p2x_exstats *out)
 		sample(&xc.lines[s * xc.ways]);
 	*out = (struct p2x_exstats){
 		.hits = c->hits, .misses = c->misses, .evictions = c->evictions,
-		.writebacks = c->writebacks, .lines = xc.nsets * xc.ways, .ways = xc.ways,
+		.writebacks = c->writebacks, .writeback_errors = c->writeback_errors, .lines = xc.nsets * xc.ways, .ways = xc.ways,
 		.policy = xc.policy, .resident = xc.resident, .miss_ns_total = c->miss_ns_total,
 	};
 	memcpy(out->hist, c->hist, sizeof(out->hist));

@@ -13,21 +13,41 @@
 #include "pcomponent/tty.h"
 #include "pmon.h"
 
-/* Every thread of p stops at its next return to ring 3 (or interrupted sleep). */
-void proc_exit(int wstatus)
+/* Under proc_lock: every thread of p stops at its next return to ring 3 (or sleep). */
+static void end_threads(struct process *p, int wstatus)
 {
-	struct process *p = uthread_current()->proc;
 	struct list_head *l;
 
-	spin_lock(&proc_lock);
 	if (!p->exiting) {
 		p->exiting = true;
 		p->exit_wstatus = wstatus;
 	}
 	list_for_each(l, &p->threads)
 		thread_kick(list_entry(l, struct uthread, link)->thread);
+}
+
+void proc_exit(int wstatus)
+{
+	struct process *p = uthread_current()->proc;
+
+	spin_lock(&proc_lock);
+	end_threads(p, wstatus);
 	spin_unlock(&proc_lock);
 	uthread_exit(wstatus);
+}
+
+void proc_kill_mm(struct mm *mm, int sig)
+{
+	spin_lock(&proc_lock);
+	for (unsigned i = 0; i < PROC_MAX; i++) {
+		struct process *p = proc_at(i);
+
+		if (p && p->mm == mm && p->state != PROC_ZOMBIE && !p->exiting) {
+			pr_warn("pid %u killed by signal %d: its memory lost a page", p->pid, sig);
+			end_threads(p, linux_wstatus_signaled(sig));
+		}
+	}
+	spin_unlock(&proc_lock);
 }
 
 void proc_kill(int sig, const char *why, uint64_t addr)

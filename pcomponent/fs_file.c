@@ -51,36 +51,26 @@ static uint32_t acc_mode(const struct file *f)
 	return __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ACCMODE;
 }
 
-/* Copy n bytes out to user memory; how many landed before a fault. */
-static size_t copy_out(struct mm *mm, uint64_t uva, const uint8_t *src, size_t n)
+static int copy_piece(struct mm *mm, uint64_t uva, uint8_t *kbuf, size_t n, bool to_user)
 {
-	size_t done = 0;
-
-	if (!mm_copy_out(mm, uva, src, n))
-		return n;
-	while (done < n) {
-		size_t k = COPY_STEP - (uva + done) % COPY_STEP;
-
-		k = k < n - done ? k : n - done;
-		if (mm_copy_out(mm, uva + done, src + done, k))
-			break;
-		done += k;
-	}
-	return done;
+	return to_user ? mm_copy_out(mm, uva, kbuf, n) : mm_copy_in(mm, kbuf, uva, n);
 }
 
-/* Copy n bytes in from user memory; how many came before a fault. */
-static size_t copy_in(struct mm *mm, uint8_t *dst, uint64_t uva, size_t n)
+/*
+ * Copy n bytes between kbuf and user memory at uva: how many moved before a fault.
+ * The whole copy is tried first; after a fault, page by page to find where it was.
+ */
+static size_t copy_user(struct mm *mm, uint64_t uva, uint8_t *kbuf, size_t n, bool to_user)
 {
 	size_t done = 0;
 
-	if (!mm_copy_in(mm, dst, uva, n))
+	if (!copy_piece(mm, uva, kbuf, n, to_user))
 		return n;
 	while (done < n) {
 		size_t k = COPY_STEP - (uva + done) % COPY_STEP;
 
 		k = k < n - done ? k : n - done;
-		if (mm_copy_in(mm, dst + done, uva + done, k))
+		if (copy_piece(mm, uva + done, kbuf + done, k, to_user))
 			break;
 		done += k;
 	}
@@ -104,7 +94,7 @@ static long read_at(struct fs_file *ff, struct mm *mm, uint64_t uva, size_t n, u
 		ret = fs_call(ff->h.vnode, X2S_READ, &q, sizeof(q), buf, q.len);
 		if (ret <= 0)
 			break;
-		moved = copy_out(mm, uva + done, buf, (size_t)ret);
+		moved = copy_user(mm, uva + done, buf, (size_t)ret, true);
 		done += moved;
 		if (moved < (size_t)ret) {
 			ret = -EFAULT;
@@ -136,7 +126,7 @@ static long write_at(struct fs_file *ff, struct mm *mm, uint64_t uva, size_t n, 
 		size_t want = n - done < NET_FS_IO_MAX ? n - done : NET_FS_IO_MAX;
 		struct s2x_write w;
 
-		q.len = (uint32_t)copy_in(mm, req + sizeof(q), uva + done, want);
+		q.len = (uint32_t)copy_user(mm, uva + done, req + sizeof(q), want, false);
 		ret = q.len ? 0 : -EFAULT;
 		if (!q.len)
 			break;

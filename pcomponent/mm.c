@@ -174,7 +174,8 @@ int mm_fork(struct mm *parent, struct mm **out)
 	memcpy(mm->owners, parent->owners, sizeof(mm->owners));
 	spin_unlock(&parent->lock);
 	excache_flush(parent, VMA_MIN, VMA_MAX, true);
-	err = msg_rpc(mm->home, P2M_MM_FORK, &q, sizeof(q), NULL, 0, MM_RPC_TIMEOUT);
+	err = __atomic_load_n(&parent->lost, __ATOMIC_ACQUIRE) ? -EIO :
+	      msg_rpc(mm->home, P2M_MM_FORK, &q, sizeof(q), NULL, 0, MM_RPC_TIMEOUT);
 	if (err < 0) {
 		mm_free(mm);
 		return err;

@@ -413,13 +413,14 @@ _Static_assert(sizeof(struct m2x_memstats) == 128 + 16 * MEMSTATS_VNODES, "memst
 struct p2x_exstats {
 	uint64_t hits;		/* sampled: accessed bits found set on resident lines */
 	uint64_t misses, evictions, writebacks;
+	uint64_t writeback_errors;	/* failed for good: the page lost, its process killed */
 	uint32_t lines, ways;	/* geometry */
 	uint32_t policy;	/* 0 FIFO, 1 CLOCK */
 	uint32_t resident;	/* lines in use now */
 	uint64_t miss_ns_total;
 	uint64_t hist[EXCACHE_HIST];
 } __attribute__((packed));
-_Static_assert(sizeof(struct p2x_exstats) == 56 + 8 * EXCACHE_HIST, "exstats");
+_Static_assert(sizeof(struct p2x_exstats) == 64 + 8 * EXCACHE_HIST, "exstats");
 
 /* M2G_MEM_REPORT: an mComponent's capacity and free memory, sent every second. */
 struct m2g_mem_report {

@@ -47,6 +47,7 @@ int excache_clock_victim(struct excache_line *set, unsigned ways, unsigned *hand
 /* Counters, per address space and for the node. */
 struct excache_counters {
 	uint64_t hits, misses, evictions, writebacks, miss_ns_total;
+	uint64_t writeback_errors;	/* write-backs that failed for good: a page lost */
 	uint64_t hist[EXCACHE_HIST];	/* miss latency: [2^i, 2^(i+1)) microseconds */
 };
 

@@ -34,6 +34,7 @@ struct mm {
 	uint64_t brk;			/* the break as the home last answered */
 	struct owner_slot owners[MM_OWNER_SLOTS];
 	int evicting;			/* ExCache lock: lines of ours being evicted */
+	bool lost;			/* atomic: a write-back failed for good */
 	struct excache_counters stats;	/* ExCache lock */
 };
 

@@ -164,6 +164,8 @@ long proc_wait(struct process *p, int32_t pid, int options, struct child_exit *o
 uint64_t proc_cpu_ns(struct process *p, bool children);
 /* End every thread of the current process with wstatus (exit_group, a fatal signal). */
 void proc_exit(int wstatus) __attribute__((noreturn));
+/* Kill every process on mm with sig (as a fatal signal, no handler): mm lost a page. */
+void proc_kill_mm(struct mm *mm, int sig);
 /* Kill the current process with a signal, logging why. */
 void proc_kill(int sig, const char *why, uint64_t addr) __attribute__((noreturn));
 /* The parent's pid as getppid() answers it. */

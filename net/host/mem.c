@@ -83,9 +83,10 @@ int tool_exstats(struct host_ep *h, int pmon, const char *pid)
 	if (parse_id(pid, &p) ||
 	    stats_call(h, pmon, X2P_EXSTATS, &p, sizeof(p), &s, sizeof(s), "exstats"))
 		return 1;
-	printf("hits=%llu\nmisses=%llu\nevictions=%llu\nwritebacks=%llu\n",
+	printf("hits=%llu\nmisses=%llu\nevictions=%llu\nwritebacks=%llu\nwriteback_errors=%llu\n",
 	       (unsigned long long)s.hits, (unsigned long long)s.misses,
-	       (unsigned long long)s.evictions, (unsigned long long)s.writebacks);
+	       (unsigned long long)s.evictions, (unsigned long long)s.writebacks,
+	       (unsigned long long)s.writeback_errors);
 	printf("lines=%u\nways=%u\n", s.lines, s.ways);
 	if (s.policy < sizeof(policies) / sizeof(policies[0]))
 		printf("policy=%s\n", policies[s.policy]);
