@@ -191,6 +191,8 @@ static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
 	pgtable_unmap(mm->root, l->va, NULL, &flags);
 	if (!writeback_dirty || !((flags & PG_DIRTY) || l->dirty))
 		return;
+	if (__atomic_load_n(&mm->lost, __ATOMIC_ACQUIRE))
+		return;			/* its processes are being killed: nobody reads it */
 	err = writeback(l, xc.frames[idx]);
 	spin_lock(&xc.lock);
 	if (err) {
