@@ -38,7 +38,8 @@ def cluster(tmp_path_factory):
     try:
         launcher.wait_output("cluster ready")
         c = Cluster(run)
-        wait_for(lambda: all("NETCHECK" in c.log(n) for n in NODES), 120)
+        assert wait_for(lambda: all("NETCHECK" in c.log(n) for n in NODES), 120), \
+            {n: c.log(n)[-500:] for n in NODES}
         yield c
     finally:
         result = launcher.stop()
@@ -78,15 +79,26 @@ def test_ten_thousand_rpcs_survive_loss_dup_reorder_corruption(cluster, run_dir)
     assert int(stats["bad_crc"]) > 0 and int(stats["dup"]) > 0, stats
 
 
+def fabric_port(cluster, port):
+    """The fabric's counters of one port (`tessera fault stats`), as ints."""
+    line = re.search(rf"^port={port} .*$", cluster.fault("stats"), re.M).group(0)
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?=\s|$)", line)}
+
+
 def test_link_down_for_two_seconds_loses_nothing(cluster, run_dir):
+    """The outage falls inside the traffic: frames to mmon0 were moving before it,
+    frames were dropped at the cut link, and the probe was still running after it."""
+    before = fabric_port(cluster, "mmon0")
     probe = subprocess.Popen([TOOL, "--run-dir", str(cluster.run), "probe", "pmon0",
                               "mmon0", "rpc", "--size", "4096", "--count", "3000",
                               "--timeout-ms", "10000"],
                              stdout=subprocess.PIPE, text=True)
     try:
-        time.sleep(1)
+        assert wait_for(lambda: fabric_port(cluster, "mmon0")["frames_in"] >
+                        before["frames_in"] + 200, 60)
         cluster.fault("link", "mmon0", "down")
-        time.sleep(2)
+        time.sleep(2)       # the outage itself
+        running = probe.poll() is None
         cluster.fault("link", "mmon0", "up")
         out, _ = probe.communicate(timeout=300)
     finally:
@@ -94,6 +106,9 @@ def test_link_down_for_two_seconds_loses_nothing(cluster, run_dir):
             probe.kill()
     r = dict(re.findall(r"(\w+)=(-?\w+)", out))
     assert (r.get("ok"), r.get("bad_data")) == ("3000", "0"), out
+    assert running, "the probe ended before the link came back: " + out
+    after = fabric_port(cluster, "mmon0")
+    assert after["drop_link_down"] > before["drop_link_down"], (before, after)
 
 
 def test_partition_is_detected_by_gmon_and_healed(cluster, run_dir):

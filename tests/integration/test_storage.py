@@ -280,6 +280,7 @@ def test_synced_file_survives_kill_9_and_image_checks_clean(cluster, tmp_path):
     data = data[:5000] + b"XYZ" + data[5003:]
     pid = int((cluster.run / "smon0.pid").read_text())
     assert pid in qemu_pids(cluster.run)
+    cluster.killed = "smon0"
     os.kill(pid, signal.SIGKILL)
     assert wait_for(lambda: pid not in qemu_pids(cluster.run), 10)
     disk = cluster.run / "smon0.disk"

@@ -67,6 +67,27 @@ def test_memory_stress_matches_the_host(cluster, pmon, factor):
         assert int(after[counter]) - int(before[counter]) >= pages, (counter, before, after)
 
 
+@pytest.mark.parametrize("pmon", list(POLICY))
+def test_processes_evicting_each_others_lines_match_the_host(cluster, pmon):
+    """Three memstress processes at once on one pmon, each with twice the ExCache:
+    every miss may evict another process's dirty line, and each must still read
+    back exactly its own bytes."""
+    kib, seeds = 2 * EXCACHE_KB, (11, 12, 13)
+    before = cluster.kv("exstats", pmon)
+    procs = [subprocess.Popen([TOOL, "--run-dir", str(cluster.run), "run", pmon,
+                               str(USER / "memstress"), str(kib), str(seed)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for seed in seeds]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=600)
+        results.append((p.returncode, out, err))
+    assert results == [on_host("memstress", kib, seed) for seed in seeds], results
+    after = cluster.kv("exstats", pmon)
+    assert int(after["evictions"]) - int(before["evictions"]) >= 3 * kib // 4, (before, after)
+    assert after["writeback_errors"] == before["writeback_errors"], after
+
+
 def test_malloc_and_vm_edge_cases_match_the_host(cluster):
     for prog in ("malloc", "vmedge"):
         assert cluster.run_prog("pmon1", prog) == on_host(prog), prog
@@ -135,9 +156,10 @@ def test_forged_fetch_for_another_vnodes_page_is_refused(cluster):
                               stderr=subprocess.PIPE, text=True)
              for vnode, pmon in ((1, "pmon0"), (2, "pmon1"))]
     try:
-        wait_for(lambda: all("exec:" in cluster.log(p)[m:] for p, m in marks.items()), 60)
+        assert wait_for(lambda: all("exec:" in cluster.log(p)[m:] for p, m in marks.items()),
+                        60), [cluster.log(p)[m:] for p, m in marks.items()]
         mms = [new_mm(cluster, p, marks[p]) for p in ("pmon0", "pmon1")]
-        wait_for(lambda: all(0 in owners(cluster, mm) for mm in mms), 60)
+        assert wait_for(lambda: all(0 in owners(cluster, mm) for mm in mms), 60), mms
         mmon = cluster.name(owners(cluster, mms[0])[0])
         before = cluster.kv("memstats", mmon)
         forged = cluster.kv("fetch", mmon, mms[0], hex(0x401000))
