@@ -1,5 +1,6 @@
-"""make bench, memory part: ExCache miss and hit latency beside the 4 KiB RPC
-round trip, and the memory stress with the ExCache at 100%, 50% and 25% of its
+"""make bench, memory part: ExCache miss latency beside the 4 KiB RPC round trip,
+both for a miss into a free line and for one that evicts a dirty line (and waits
+for its write-back), hit latency, and the memory stress with the ExCache at 100%, 50% and 25% of its
 working set beside the same binary on this host. One cluster, one run."""
 import os
 import re
@@ -47,19 +48,31 @@ def stress_seconds(argv):
     return statistics.median(timed(argv)[0] for _ in range(RUNS))
 
 
+def exstats(run_dir, pmon):
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)\n", tool(run_dir, "exstats", pmon))}
+
+
 def misses(run_dir, pmon):
-    return int(dict(re.findall(r"(\w+)=(\w+)", tool(run_dir, "exstats", pmon)))["misses"])
+    return exstats(run_dir, pmon)["misses"]
 
 
 def latency_rounds(run_dir, run):
-    """Per round: the 4 KiB RPC median, then memlat's miss and hit medians."""
+    """Per round: the 4 KiB RPC median, memlat's miss and hit medians into free
+    lines, then its miss median with twice pmon0's lines written first (every timed
+    miss evicts a dirty line), and the write-backs that run made per timed miss."""
+    memlat_argv = run + ["pmon0", os.path.join(USER, "memlat"), str(MEMLAT_PAGES)]
+    lines = exstats(run_dir, "pmon0")["lines"]
+    dirty = 2 * lines       # the last `lines` of them evict the first: write-backs too
     rounds = []
     for _ in range(ROUNDS):
         rpc = dict(re.findall(r"(\w+)=(\d+)", tool(run_dir, "probe", "pmon0", "mmon0", "rpc",
                                                     "--size", 4096, "--count", RPC_COUNT)))
-        miss_ns, hit_ns = memlat(run + ["pmon0", os.path.join(USER, "memlat"),
-                                        str(MEMLAT_PAGES)])
-        rounds.append((int(rpc["median_ns"]) / 1e3, miss_ns / 1e3, hit_ns))
+        miss_ns, hit_ns = memlat(memlat_argv)
+        before = exstats(run_dir, "pmon0")["writebacks"]
+        dirty_ns, _ = memlat(memlat_argv + [str(dirty)])
+        wbs = exstats(run_dir, "pmon0")["writebacks"] - before - (dirty - lines)
+        rounds.append((int(rpc["median_ns"]) / 1e3, miss_ns / 1e3, hit_ns, dirty_ns / 1e3,
+                       wbs / MEMLAT_PAGES))
     return rounds
 
 
@@ -73,6 +86,9 @@ def mem_figures(run_dir):
         "miss_us": statistics.median(r[1] for r in rounds),
         "miss_over_rpc": statistics.median(r[1] / r[0] for r in rounds),
         "hit_ns": statistics.median(r[2] for r in rounds),
+        "miss_dirty_us": statistics.median(r[3] for r in rounds),
+        "miss_dirty_over_rpc": statistics.median(r[3] / r[0] for r in rounds),
+        "miss_dirty_writebacks_per_miss": statistics.median(r[4] for r in rounds),
         "host_first_touch_us": host_miss_ns / 1e3, "host_hit_ns": host_hit_ns,
         "spawn_s": stress_seconds(run + ["pmon0", os.path.join(USER, "hello")]),
         "stress_host_s": stress_seconds(stress),
@@ -87,8 +103,11 @@ def mem_figures(run_dir):
 def report(mem):
     print(f"\nExCache (pmon0, clock) against the wire, medians of {ROUNDS} alternating rounds:")
     print(f"  4 KiB RPC round trip pmon0 -> mmon0   {mem['rpc_rtt_us_4k']:8.1f} us")
-    print(f"  miss: user access to a page on an mmon {mem['miss_us']:8.1f} us "
+    print(f"  miss into a free line                  {mem['miss_us']:8.1f} us "
           f"({mem['miss_over_rpc']:.2f}x the RPC, median of per-round ratios)")
+    print(f"  miss evicting a dirty line             {mem['miss_dirty_us']:8.1f} us "
+          f"({mem['miss_dirty_over_rpc']:.2f}x the RPC; "
+          f"~{mem['miss_dirty_writebacks_per_miss']:.1f} write-backs per timed miss)")
     print(f"  hit: access to a resident line        {mem['hit_ns']:8.0f} ns "
           f"(host: {mem['host_hit_ns']} ns; host first touch {mem['host_first_touch_us']:.1f} us)")
     print(f"\nmemstress {WORKING_SET_KIB} KiB, median of {RUNS} "

@@ -1,9 +1,13 @@
 /*
- * memlat PAGES: time single user accesses with the TSC, for make bench. First
- * touches of PAGES fresh pages (each one a miss: on Tessera an ExCache fetch of a
- * zero-filled page from its mComponent), then re-reads of a few pages touched just
- * before (hits). Prints the medians in nanoseconds, the TSC calibrated against
- * CLOCK_MONOTONIC over the run. Its output is for the benchmark, not compared.
+ * memlat PAGES [DIRTY]: time single user accesses with the TSC, for make bench.
+ * First touches of PAGES fresh pages (each one a miss: on Tessera an ExCache fetch
+ * of a zero-filled page from its mComponent), then re-reads of a few pages touched
+ * just before (hits). With DIRTY, that many other pages are written first: with
+ * DIRTY at least the ExCache's lines plus PAGES, every timed miss evicts a dirty
+ * line and waits for its write-back, as a program paging under pressure does;
+ * without, the misses fill free lines. Prints the medians in nanoseconds, the TSC
+ * calibrated against CLOCK_MONOTONIC over the run. Its output is for the
+ * benchmark, not compared.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -46,16 +50,21 @@ static uint64_t median(uint64_t *v, size_t n)
 int main(int argc, char **argv)
 {
 	size_t pages = argc > 1 ? strtoul(argv[1], NULL, 0) : 256;
+	size_t dirty = argc > 2 ? strtoul(argv[2], NULL, 0) : 0;
 	uint64_t *miss = calloc(pages, sizeof(*miss)), hit[HITS];
-	volatile uint8_t *buf;
+	volatile uint8_t *buf, *old;
 	uint64_t t0, c0, t1, c1;
 	double ns_per_tick;
 
 	if (!miss || pages < HITS)
 		return 2;
 	buf = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
+	old = mmap(NULL, (dirty ? dirty : 1) * PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED || old == MAP_FAILED)
 		return 2;
+	for (size_t i = 0; i < dirty; i++)
+		old[i * PAGE] = 1;
 	t0 = now_ns();
 	c0 = rdtsc();
 	for (size_t i = 0; i < pages; i++) {
@@ -76,7 +85,7 @@ int main(int argc, char **argv)
 	c1 = rdtsc();
 	t1 = now_ns();
 	ns_per_tick = (double)(t1 - t0) / (double)(c1 - c0);
-	printf("miss_ns=%.0f hit_ns=%.0f pages=%zu\n", median(miss, pages) * ns_per_tick,
-	       median(hit, HITS) * ns_per_tick, pages);
+	printf("miss_ns=%.0f hit_ns=%.0f pages=%zu dirty=%zu\n", median(miss, pages) * ns_per_tick,
+	       median(hit, HITS) * ns_per_tick, pages, dirty);
 	return 0;
 }
