@@ -48,63 +48,84 @@ bool msg_raw_reply(const void *frame, size_t len)
 	return true;
 }
 
-/* A blocking caller's side of an asynchronous operation. */
+/* A blocking caller's side of a READ or a stream (an RPC's is struct msg_call). */
 struct waiter_slot {
 	struct wait_queue wq;
 	volatile bool done;
 	int status;
-	void *buf;
-	size_t max;
 	unsigned pending;		/* msg_stream: sends not yet completed */
 };
 
 /* The operation is over: mark it done and wake the caller (see wake_up_all_locked()). */
-static void slot_finish(struct waiter_slot *w)
+static void finish(struct wait_queue *wq, volatile bool *done)
 {
-	unsigned long flags = spin_lock_irqsave(&w->wq.lock);
+	unsigned long flags = spin_lock_irqsave(&wq->lock);
 
-	w->done = true;
-	wake_up_all_locked(&w->wq);
-	spin_unlock_irqrestore(&w->wq.lock, flags);
+	*done = true;
+	wake_up_all_locked(wq);
+	spin_unlock_irqrestore(&wq->lock, flags);
 }
 
-static void wait_init(struct waiter_slot *w, void *buf, size_t max)
+static void slot_finish(struct waiter_slot *w)
+{
+	finish(&w->wq, &w->done);
+}
+
+static void wait_init(struct waiter_slot *w)
 {
 	wait_queue_init(&w->wq);
 	w->done = false;
-	w->buf = buf;
-	w->max = max;
 }
 
+/* An RPC's answer arrived (or its error): copy it out, then wake the caller. */
 static void rpc_done(void *arg, int status, const void *resp, size_t len)
 {
-	struct waiter_slot *w = arg;
+	struct msg_call *c = arg;
 
 	if (status >= 0) {
-		status = len < w->max ? (int)len : (int)w->max;
-		memcpy(w->buf, resp, (size_t)status);
+		status = len < c->resp_max ? (int)len : (int)c->resp_max;
+		memcpy(c->resp, resp, (size_t)status);
 	}
-	w->status = status;
-	slot_finish(w);
+	c->status = status;
+	finish(&c->wq, &c->done);
+}
+
+int msg_rpc_start(struct msg_call *c, uint8_t peer, uint16_t opcode, const void *req,
+		  size_t len, void *resp, size_t resp_max, uint64_t timeout_ns)
+{
+	int err;
+
+	wait_queue_init(&c->wq);
+	c->resp = resp;
+	c->resp_max = resp_max;
+	c->done = false;
+	if (msg_is_self(peer)) {
+		c->status = msg_serve_self(opcode, req, len, resp, resp_max);
+		c->done = true;
+		return 0;
+	}
+	spin_lock(&msg_lock);
+	err = rpc_call_start(&msg_client, peer, opcode, req, len, timeout_ns, rpc_done, c);
+	spin_unlock(&msg_lock);
+	if (err)
+		return err;
+	msg_kick();
+	return 0;
+}
+
+int msg_rpc_wait(struct msg_call *c)
+{
+	wait_event(&c->wq, c->done);
+	return c->status;
 }
 
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns)
 {
-	struct waiter_slot w;
-	int err;
+	struct msg_call c;
+	int err = msg_rpc_start(&c, peer, opcode, req, len, resp, resp_max, timeout_ns);
 
-	if (msg_is_self(peer))
-		return msg_serve_self(opcode, req, len, resp, resp_max);
-	wait_init(&w, resp, resp_max);
-	spin_lock(&msg_lock);
-	err = rpc_call_start(&msg_client, peer, opcode, req, len, timeout_ns, rpc_done, &w);
-	spin_unlock(&msg_lock);
-	if (err)
-		return err;
-	msg_kick();
-	wait_event(&w.wq, w.done);
-	return w.status;
+	return err ? err : msg_rpc_wait(&c);
 }
 
 static void cq_notify(void *arg)
@@ -120,7 +141,7 @@ int msg_read(uint8_t peer, uint32_t key, uint64_t offset, void *buf, uint32_t le
 	struct waiter_slot w;
 	int err;
 
-	wait_init(&w, NULL, 0);
+	wait_init(&w);
 	spin_lock(&msg_lock);
 	err = verbs_cq_init(&cq, &msg_ep, 1, cq_notify, &w);
 	if (!err)
@@ -228,7 +249,7 @@ int msg_stream(uint8_t peer, const void *buf, size_t len, unsigned count)
 	struct waiter_slot w;
 	unsigned sent = 0;
 
-	wait_init(&w, NULL, 0);
+	wait_init(&w);
 	w.status = 0;
 	w.pending = 0;
 	while (sent < count && !w.status) {

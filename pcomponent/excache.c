@@ -1,9 +1,10 @@
 /*
  * The ExCache (include/pcomponent/excache.h): lines, sets and the miss path. A
  * miss claims a line of its set (marking it busy), leaves the lock, evicts the old
- * contents (unmap, shoot down, write back if dirty), fetches the new page from its
- * owner and maps it. Busy lines are nobody else's to touch, so no lock is held
- * across the network.
+ * contents (unmap, shoot down, copy out if dirty), then writes the victim back and
+ * fetches the new page from its owner at the same time, and maps it. Busy lines are
+ * nobody else's to touch, so no lock is held across the network; a busy line
+ * answers for both its pages, the new one and the victim still on its way back.
  */
 #define LOG_SUBSYS "excache"
 #include "kernel/config.h"
@@ -86,8 +87,10 @@ static struct excache_line *lookup(struct mm *mm, uint64_t va, unsigned *idx)
 	unsigned base = set_of(mm, va) * xc.ways;
 
 	for (unsigned i = base; i < base + xc.ways; i++) {
-		if (xc.lines[i].state != LINE_FREE && xc.lines[i].mm == mm &&
-		    xc.lines[i].va == va) {
+		const struct excache_line *l = &xc.lines[i];
+
+		if (l->state != LINE_FREE && ((l->mm == mm && l->va == va) ||
+					      (l->wb_mm == mm && l->wb_va == va))) {
 			*idx = i;
 			return &xc.lines[i];
 		}
@@ -101,7 +104,7 @@ static bool resident(struct mm *mm, uint64_t va, uint64_t *frame, struct excache
 	unsigned idx;
 	struct excache_line *l = lookup(mm, va, &idx);
 
-	if (!l || l->state != LINE_VALID)
+	if (!l || l->state != LINE_VALID)	/* a VALID line has no victim in flight */
 		return false;
 	if (frame)
 		*frame = xc.frames[idx];
@@ -138,31 +141,53 @@ static void count_miss(struct mm *mm, uint64_t ns)
 	xc.node.hist[b]++;
 }
 
+/* One page on its way back to the mComponent it came from. */
+struct writeback {
+	struct msg_call call;
+	uint8_t *msg;			/* struct p2m_writeback + the page: a buffer of its own */
+	uint8_t owner;
+	bool started;
+};
+
 /*
- * Send one line's page back to the mComponent it came from, trying WRITEBACK_TRIES
- * times (a write-back is idempotent). Every transfer has a buffer of its own: a
- * caller may be in the middle of a copy through the cache.
+ * Copy the line's page out and start sending it back. Every transfer has a buffer of
+ * its own: a caller may be in the middle of a copy through the cache, and the frame
+ * is refilled while the page travels.
  */
-static int writeback(const struct excache_line *l, uint64_t frame)
+static int writeback_start(struct writeback *w, const struct excache_line *l, uint64_t frame)
 {
 	struct p2m_writeback wb = { .mm = l->mm->id, .va = l->va };
-	uint8_t *msg = kmalloc(sizeof(wb) + PAGE_SIZE);
-	int err = -ENOMEM;
 
-	if (!msg)
-		return err;
-	memcpy(msg, &wb, sizeof(wb));
-	memcpy(msg + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
-	for (int i = 0; i < WRITEBACK_TRIES && err; i++) {
-		err = msg_rpc(l->owner, P2M_WRITEBACK, msg, sizeof(wb) + PAGE_SIZE, NULL, 0,
-			      MM_RPC_TIMEOUT);
-		err = err < 0 ? err : 0;
-		if (err && i + 1 < WRITEBACK_TRIES)
-			pr_warn("mm %u: write-back of va=%#lx to node %u failed (%d), retrying",
-				l->mm->id, l->va, l->owner, err);
+	w->owner = l->owner;
+	w->msg = kmalloc(sizeof(wb) + PAGE_SIZE);
+	if (!w->msg)
+		return -ENOMEM;
+	memcpy(w->msg, &wb, sizeof(wb));
+	memcpy(w->msg + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
+	w->started = !msg_rpc_start(&w->call, w->owner, P2M_WRITEBACK, w->msg,
+				    sizeof(wb) + PAGE_SIZE, NULL, 0, MM_RPC_TIMEOUT);
+	return 0;
+}
+
+/*
+ * Wait for the write-back; a failed one is tried again, WRITEBACK_TRIES in all (a
+ * write-back is idempotent). 0 or the last error; -EFAULT (no vma there any more:
+ * munmap got to the owner first) is final, and means the page is nobody's.
+ */
+static int writeback_finish(struct writeback *w, const struct mm *mm, uint64_t va)
+{
+	const size_t len = sizeof(struct p2m_writeback) + PAGE_SIZE;
+	int err = w->msg ? -EIO : -ENOMEM;
+
+	if (w->started)
+		err = msg_rpc_wait(&w->call);
+	for (int i = 1; i < WRITEBACK_TRIES && err < 0 && err != -EFAULT && w->msg; i++) {
+		pr_warn("mm %u: write-back of va=%#lx to node %u failed (%d), retrying", mm->id,
+			va, w->owner, err);
+		err = msg_rpc(w->owner, P2M_WRITEBACK, w->msg, len, NULL, 0, MM_RPC_TIMEOUT);
 	}
-	kfree(msg);
-	return err;
+	kfree(w->msg);
+	return err < 0 ? err : 0;
 }
 
 /*
@@ -170,30 +195,23 @@ static int writeback(const struct excache_line *l, uint64_t frame)
  * on without it: mm is marked lost (fork refuses to copy it) and every process on
  * it is killed with SIGBUS before it returns to ring 3.
  */
-static void page_lost(struct mm *mm, const struct excache_line *l, int err)
+static void page_lost(struct mm *mm, uint64_t va, uint8_t owner, int err)
 {
 	pr_err("mm %u: write-back of va=%#lx to node %u failed for good (%d): the page is "
-	       "lost, its processes get SIGBUS", mm->id, l->va, l->owner, err);
+	       "lost, its processes get SIGBUS", mm->id, va, owner, err);
 	__atomic_store_n(&mm->lost, true, __ATOMIC_RELEASE);
 	proc_kill_mm(mm, SIGBUS);
 }
 
-/*
- * Empty a busy line that still names its old (mm, va): unmap it everywhere and,
- * if writeback is set and the page was written, send it to its owner first.
- */
-static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
+/* Count a finished write-back of (mm, va); a failed one loses the page. */
+static void writeback_done(struct writeback *w, struct mm *mm, uint64_t va)
 {
-	struct mm *mm = l->mm;
-	unsigned flags = 0;
-	int err;
+	int err = writeback_finish(w, mm, va);
 
-	pgtable_unmap(mm->root, l->va, NULL, &flags);
-	if (!writeback_dirty || !((flags & PG_DIRTY) || l->dirty))
+	if (err == -EFAULT) {
+		pr_debug("mm %u: va=%#lx was unmapped while it was written back", mm->id, va);
 		return;
-	if (__atomic_load_n(&mm->lost, __ATOMIC_ACQUIRE))
-		return;			/* its processes are being killed: nobody reads it */
-	err = writeback(l, xc.frames[idx]);
+	}
 	spin_lock(&xc.lock);
 	if (err) {
 		mm->stats.writeback_errors++;
@@ -204,7 +222,37 @@ static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
 	}
 	spin_unlock(&xc.lock);
 	if (err)
-		page_lost(mm, l, err);
+		page_lost(mm, va, w->owner, err);
+}
+
+/*
+ * Empty a busy line that still names its old (mm, va): unmap it everywhere and, if
+ * writeback is set and the page was written, start sending it to its owner (true:
+ * the caller must writeback_done() it).
+ */
+static bool evict_start(struct excache_line *l, unsigned idx, bool writeback_dirty,
+			struct writeback *w)
+{
+	struct mm *mm = l->mm;
+	unsigned flags = 0;
+
+	pgtable_unmap(mm->root, l->va, NULL, &flags);
+	if (!writeback_dirty || !((flags & PG_DIRTY) || l->dirty))
+		return false;
+	if (__atomic_load_n(&mm->lost, __ATOMIC_ACQUIRE))
+		return false;		/* its processes are being killed: nobody reads it */
+	*w = (struct writeback){ 0 };
+	writeback_start(w, l, xc.frames[idx]);
+	return true;
+}
+
+/* The same, waiting for the write-back. */
+static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
+{
+	struct writeback w;
+
+	if (evict_start(l, idx, writeback_dirty, &w))
+		writeback_done(&w, l->mm, l->va);
 }
 
 /*
@@ -324,9 +372,33 @@ static int usable(struct mm *mm, uint64_t va, bool write)
 	return -ENOENT;
 }
 
+/*
+ * A miss's victim leaves its line, which becomes (mm, va)'s, still busy. A dirty
+ * victim's write-back stays in flight while the line fills (true; the line answers
+ * for it meanwhile, and *old_va says which page it was), so a miss waits for one
+ * round trip, not two.
+ */
+static bool victim_out(struct mm *mm, uint64_t va, unsigned idx, struct mm *old,
+		       struct writeback *wb, uint64_t *old_va)
+{
+	bool inflight;
+
+	*old_va = xc.lines[idx].va;
+	inflight = evict_start(&xc.lines[idx], idx, true, wb);
+	spin_lock(&xc.lock);
+	if (!inflight)
+		old->evicting--;
+	xc.lines[idx] = (struct excache_line){ .state = LINE_BUSY, .mm = mm, .va = va,
+					       .wb_mm = inflight ? old : NULL, .wb_va = *old_va };
+	spin_unlock(&xc.lock);
+	return inflight;
+}
+
 int excache_fault(struct mm *mm, uint64_t va, bool write)
 {
-	uint64_t start = clock_ns();
+	uint64_t start = clock_ns(), old_va = 0;
+	struct writeback wb;
+	bool inflight = false;
 	struct mm *old;
 	int idx, prot;
 
@@ -343,14 +415,16 @@ int excache_fault(struct mm *mm, uint64_t va, bool write)
 			break;
 		sleep_ns(RETRY_NS);
 	}
-	if (old) {
-		evict(&xc.lines[idx], (unsigned)idx, true);
+	if (old)
+		inflight = victim_out(mm, va, (unsigned)idx, old, &wb, &old_va);
+	prot = fetch(mm, va, write, (unsigned)idx);
+	if (inflight) {
+		writeback_done(&wb, old, old_va);
 		spin_lock(&xc.lock);
+		xc.lines[idx].wb_mm = NULL;
 		old->evicting--;
-		xc.lines[idx] = (struct excache_line){ .state = LINE_BUSY, .mm = mm, .va = va };
 		spin_unlock(&xc.lock);
 	}
-	prot = fetch(mm, va, write, (unsigned)idx);
 	finish_fill(mm, va, (unsigned)idx, prot);
 	if (prot < 0)
 		return prot;
@@ -439,8 +513,10 @@ static int claim_range(struct mm *mm, uint64_t start, uint64_t end, unsigned *i,
 	spin_lock(&xc.lock);
 	for (; *i < last && found == -1; (*i)++) {
 		struct excache_line *l = &xc.lines[*i];
+		bool ours = l->mm == mm && l->va >= start && l->va < end;
+		bool leaving = l->wb_mm == mm && l->wb_va >= start && l->wb_va < end;
 
-		if (l->state == LINE_FREE || l->mm != mm || l->va < start || l->va >= end)
+		if (l->state == LINE_FREE || !(ours || leaving))
 			continue;
 		if (l->state == LINE_BUSY) {
 			found = -EAGAIN;

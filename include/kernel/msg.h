@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/config.h"
+#include "kernel/sched.h"
 #include "net/rpc.h"
 
 /* Bring the network up for this node; ops[] is the monitor's RPC table (may be NULL). */
@@ -21,6 +22,24 @@ int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned n
  */
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns);
+
+/* An RPC in flight: msg_rpc split in two, so a caller can overlap it with another. */
+struct msg_call {
+	struct wait_queue wq;
+	volatile bool done;
+	int status;
+	void *resp;
+	size_t resp_max;
+};
+
+/*
+ * Start the call msg_rpc would make; req and resp must stay until msg_rpc_wait.
+ * 0 (then msg_rpc_wait must follow) or -errno (nothing in flight).
+ */
+int msg_rpc_start(struct msg_call *c, uint8_t peer, uint16_t opcode, const void *req,
+		  size_t len, void *resp, size_t resp_max, uint64_t timeout_ns);
+/* Wait for a started call: what msg_rpc returns. */
+int msg_rpc_wait(struct msg_call *c);
 
 /* One-sided READ of len bytes at offset in peer's region key into buf; waits. */
 int msg_read(uint8_t peer, uint32_t key, uint64_t offset, void *buf, uint32_t len);
