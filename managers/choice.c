@@ -28,3 +28,13 @@ void choice_two(uint64_t *state, unsigned n, unsigned *i, unsigned *j)
 	if (*j >= *i)
 		(*j)++;
 }
+
+unsigned choice_freer(uint64_t *state, const uint64_t *room, unsigned n)
+{
+	unsigned i, j;
+
+	if (n == 1)
+		return 0;
+	choice_two(state, n, &i, &j);
+	return room[j] > room[i] ? j : i;
+}

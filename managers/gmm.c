@@ -153,8 +153,9 @@ int gmm_node_down(struct gmm *g, uint8_t node)
  */
 static int pick(struct gmm *g, uint64_t now, uint8_t exclude)
 {
+	uint64_t room[GMM_MAX_NODES];
 	uint8_t cand[GMM_MAX_NODES];
-	unsigned n = 0, live = 0, i, j;
+	unsigned n = 0, live = 0;
 	int k;
 
 	for (k = 0; k < GMM_MAX_NODES; k++) {
@@ -163,15 +164,14 @@ static int pick(struct gmm *g, uint64_t now, uint8_t exclude)
 		if (!node_live(g, nd, now) || nd->id == exclude)
 			continue;
 		live++;
-		if (nd->free > 0)
+		if (nd->free > 0) {
+			room[n] = nd->free;
 			cand[n++] = (uint8_t)k;
+		}
 	}
 	if (n == 0)
 		return live ? -ENOSPC : -EAGAIN;
-	if (n == 1)
-		return cand[0];
-	choice_two(&g->rng, n, &i, &j);
-	return g->nodes[cand[j]].free > g->nodes[cand[i]].free ? cand[j] : cand[i];
+	return cand[choice_freer(&g->rng, room, n)];
 }
 
 static void charge(struct gmm *g, int slot)

@@ -90,22 +90,22 @@ int gsm_report(struct gsm *g, uint8_t node, uint64_t capacity, uint64_t free, ui
 /* The slot of the freer of two live sComponents with free blocks, sampled at random. */
 static int pick(struct gsm *g, uint64_t now)
 {
+	uint64_t room[GSM_MAX_NODES];
 	uint8_t cand[GSM_MAX_NODES];
-	unsigned n = 0, live = 0, i, j;
+	unsigned n = 0, live = 0;
 
 	for (int k = 0; k < GSM_MAX_NODES; k++) {
 		if (!node_live(g, &g->nodes[k], now))
 			continue;
 		live++;
-		if (g->nodes[k].free > 0)
+		if (g->nodes[k].free > 0) {
+			room[n] = g->nodes[k].free;
 			cand[n++] = (uint8_t)k;
+		}
 	}
 	if (n == 0)
 		return live ? -ENOSPC : -EAGAIN;
-	if (n == 1)
-		return cand[0];
-	choice_two(&g->rng, n, &i, &j);
-	return g->nodes[cand[j]].free > g->nodes[cand[i]].free ? cand[j] : cand[i];
+	return cand[choice_freer(&g->rng, room, n)];
 }
 
 static const struct gsm_vnode *vnode_find(const struct gsm *g, uint32_t vnode)

@@ -146,7 +146,7 @@ struct writeback {
 	struct msg_call call;
 	uint8_t *msg;			/* struct p2m_writeback + the page: a buffer of its own */
 	uint8_t owner;
-	bool started;
+	int err;			/* the start's: nothing in flight */
 };
 
 /*
@@ -154,19 +154,19 @@ struct writeback {
  * its own: a caller may be in the middle of a copy through the cache, and the frame
  * is refilled while the page travels.
  */
-static int writeback_start(struct writeback *w, const struct excache_line *l, uint64_t frame)
+static void writeback_start(struct writeback *w, const struct excache_line *l, uint64_t frame)
 {
 	struct p2m_writeback wb = { .mm = l->mm->id, .va = l->va };
 
 	w->owner = l->owner;
 	w->msg = kmalloc(sizeof(wb) + PAGE_SIZE);
+	w->err = -ENOMEM;
 	if (!w->msg)
-		return -ENOMEM;
+		return;
 	memcpy(w->msg, &wb, sizeof(wb));
 	memcpy(w->msg + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
-	w->started = !msg_rpc_start(&w->call, w->owner, P2M_WRITEBACK, w->msg,
-				    sizeof(wb) + PAGE_SIZE, NULL, 0, MM_RPC_TIMEOUT);
-	return 0;
+	w->err = msg_rpc_start(&w->call, w->owner, P2M_WRITEBACK, w->msg,
+			       sizeof(wb) + PAGE_SIZE, NULL, 0, MM_RPC_TIMEOUT);
 }
 
 /*
@@ -177,10 +177,8 @@ static int writeback_start(struct writeback *w, const struct excache_line *l, ui
 static int writeback_finish(struct writeback *w, const struct mm *mm, uint64_t va)
 {
 	const size_t len = sizeof(struct p2m_writeback) + PAGE_SIZE;
-	int err = w->msg ? -EIO : -ENOMEM;
+	int err = w->err ? w->err : msg_rpc_wait(&w->call);
 
-	if (w->started)
-		err = msg_rpc_wait(&w->call);
 	for (int i = 1; i < WRITEBACK_TRIES && err < 0 && err != -EFAULT && w->msg; i++) {
 		pr_warn("mm %u: write-back of va=%#lx to node %u failed (%d), retrying", mm->id,
 			va, w->owner, err);
@@ -241,7 +239,6 @@ static bool evict_start(struct excache_line *l, unsigned idx, bool writeback_dir
 		return false;
 	if (__atomic_load_n(&mm->lost, __ATOMIC_ACQUIRE))
 		return false;		/* its processes are being killed: nobody reads it */
-	*w = (struct writeback){ 0 };
 	writeback_start(w, l, xc.frames[idx]);
 	return true;
 }

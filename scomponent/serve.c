@@ -336,35 +336,44 @@ SMON_HANDLER(serve_X2S_WRITE)
 	return sizeof(w);
 }
 
-SMON_HANDLER(serve_X2S_TRUNCATE)
+/* A request on an open file that answers nothing but its status: fn does it. */
+static int file_op(uint8_t peer, const void *req,
+		   int (*fn)(struct tfs *fs, const struct x2s_io *q))
 {
 	struct x2s_io q;
 	struct tfs *fs;
 	int err;
 
-	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	fs = begin_io(peer, req, &q, &err);
 	if (!fs)
 		return err;
-	err = tfs_truncate(fs, q.h.ino, q.offset);
+	err = fn(fs, &q);
 	disk_put();
 	return err;
 }
 
+static int do_truncate(struct tfs *fs, const struct x2s_io *q)
+{
+	return tfs_truncate(fs, q->h.ino, q->offset);
+}
+
 /* fsync and fdatasync alike: a commit makes every earlier write durable. */
+static int do_sync(struct tfs *fs, const struct x2s_io *q)
+{
+	(void)q;
+	return tfs_sync(fs);
+}
+
+SMON_HANDLER(serve_X2S_TRUNCATE)
+{
+	(void)ctx, (void)len, (void)resp, (void)resp_max;
+	return file_op(peer, req, do_truncate);
+}
+
 SMON_HANDLER(serve_X2S_FSYNC)
 {
-	struct x2s_io q;
-	struct tfs *fs;
-	int err;
-
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
-	fs = begin_io(peer, req, &q, &err);
-	if (!fs)
-		return err;
-	err = tfs_sync(fs);
-	disk_put();
-	return err;
+	return file_op(peer, req, do_sync);
 }
 
 static uint8_t wire_type(uint8_t dt)

@@ -159,17 +159,26 @@ static bool match_any(struct tfs_dirent *r, void *arg)
 	return r->ino != 0;
 }
 
+/* The entry k names in directory dir: its inode in *di, where it is in *pos, k filled. */
+static int entry_find(struct tfs *fs, uint64_t dir, struct name_key *k, struct tfs_dinode *di,
+		      struct dir_pos *pos)
+{
+	int rc = dir_get(fs, dir, di);
+
+	if (rc < 0)
+		return rc;
+	rc = dir_scan(fs, di, tfs_slot(dir), match_name, k, pos);
+	return rc < 0 ? rc : 0;
+}
+
 int tfs_dir_find(struct tfs *fs, uint64_t dir, const char *name, size_t len, uint64_t *ino,
 		 uint8_t *type)
 {
 	struct name_key k = { name, len, 0, 0 };
 	struct tfs_dinode di;
 	struct dir_pos pos;
-	int rc = dir_get(fs, dir, &di);
+	int rc = entry_find(fs, dir, &k, &di, &pos);
 
-	if (rc < 0)
-		return rc;
-	rc = dir_scan(fs, &di, tfs_slot(dir), match_name, &k, &pos);
 	if (rc < 0)
 		return rc;
 	*ino = k.ino;
@@ -308,11 +317,8 @@ static int dir_change(struct tfs *fs, uint64_t dir, const char *name, size_t len
 	struct name_key k = { name, len, 0, 0 };
 	struct tfs_dinode di;
 	struct dir_pos pos;
-	int rc = dir_get(fs, dir, &di);
+	int rc = entry_find(fs, dir, &k, &di, &pos);
 
-	if (rc < 0)
-		return rc;
-	rc = dir_scan(fs, &di, tfs_slot(dir), match_name, &k, &pos);
 	if (rc < 0)
 		return rc;
 	k.ino = ino;

@@ -45,31 +45,9 @@ static char path[4096];
 static uint64_t nblocks;
 static uint64_t rng = SEED;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts))
-		die("clock_gettime: %s", errname(errno));
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static double secs_since(uint64_t t0)
 {
 	return (double)(now_ns() - t0) / 1e9;
-}
-
-static unsigned long arg(int argc, char **argv, int i, unsigned long dflt)
-{
-	char *end;
-	unsigned long v;
-
-	if (argc <= i)
-		return dflt;
-	v = strtoul(argv[i], &end, 0);
-	if (*end || !v)
-		die("argument %d: want a positive number, got '%s'", i, argv[i]);
-	return v;
 }
 
 /* A block number from the fixed-seed xorshift64 sequence. */

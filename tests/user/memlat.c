@@ -59,12 +59,16 @@ int main(int argc, char **argv)
 	if (!miss || pages < HITS)
 		return 2;
 	buf = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	old = mmap(NULL, (dirty ? dirty : 1) * PAGE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED || old == MAP_FAILED)
+	if (buf == MAP_FAILED)
 		return 2;
-	for (size_t i = 0; i < dirty; i++)
-		old[i * PAGE] = 1;
+	if (dirty) {
+		old = mmap(NULL, dirty * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			   -1, 0);
+		if (old == MAP_FAILED)
+			return 2;
+		for (size_t i = 0; i < dirty; i++)
+			old[i * PAGE] = 1;
+	}
 	t0 = now_ns();
 	c0 = rdtsc();
 	for (size_t i = 0; i < pages; i++) {

@@ -38,15 +38,6 @@ static uint8_t *touched;
 static size_t touched_len;
 static uint8_t big[BIG];
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts))
-		die("clock_gettime: %s", errname(errno));
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int cmp(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -58,19 +49,6 @@ static double median(uint64_t *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), cmp);
 	return n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
-}
-
-static unsigned long arg(int argc, char **argv, int i, unsigned long dflt)
-{
-	char *end;
-	unsigned long v;
-
-	if (argc <= i)
-		return dflt;
-	v = strtoul(argv[i], &end, 0);
-	if (*end || !v)
-		die("argument %d: want a positive number, got '%s'", i, argv[i]);
-	return v;
 }
 
 static uint64_t *samples(size_t n)

@@ -8,10 +8,12 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static inline const char *errname(int e)
@@ -91,6 +93,30 @@ static inline int reap(pid_t pid)
 	if (got != pid)
 		die("wait4: got %d, %s", (int)got, errname(errno));
 	return status;
+}
+
+/* CLOCK_MONOTONIC in nanoseconds, for the bench programs. */
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts))
+		die("clock_gettime: %s", errname(errno));
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* argv[i] as a positive number, or dflt when there are fewer arguments. */
+static inline unsigned long arg(int argc, char **argv, int i, unsigned long dflt)
+{
+	char *end;
+	unsigned long v;
+
+	if (argc <= i)
+		return dflt;
+	v = strtoul(argv[i], &end, 0);
+	if (*end || !v)
+		die("argument %d: want a positive number, got '%s'", i, argv[i]);
+	return v;
 }
 
 #endif
