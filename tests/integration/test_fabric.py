@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import FABRIC_ASAN, SANITIZER_ENV, eth_frame
+from conftest import FABRIC_ASAN, SANITIZER_ENV, eth_frame, wait_for
 
 PORTS = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b",
          "c": "02:00:00:00:00:0c"}
@@ -169,7 +169,7 @@ def test_port_without_peer_counts_no_peer(fabric):
     a, b = fab.endpoint("a"), fab.endpoint("b")
     a.send(eth_frame(BROADCAST, a.mac))
     assert b.recv() is not None
-    time.sleep(0.1)
+    assert wait_for(lambda: fab.stats()["c"]["drop_no_peer"] > 0, 5)
     assert fab.stats()["c"]["drop_no_peer"] == 1
 
 
@@ -180,7 +180,7 @@ def test_slow_peer_gets_a_backlog_not_a_loss(three):
     fab, a, b, c = three
     for i in range(40):
         a.send_to(b, struct.pack("!I", i))
-    time.sleep(0.1)
+    assert wait_for(lambda: fab.stats()["a"]["frames_in"] == 40, 5)
     got = [struct.unpack("!I", f[14:18])[0] for f in b.drain()]
     assert got == list(range(40))
     assert fab.stats()["b"]["drop_full"] == 0
@@ -190,10 +190,13 @@ def test_backlog_expires_when_peer_never_reads(three):
     fab, a, b, c = three
     for i in range(40):
         a.send_to(b, struct.pack("!I", i))
-    time.sleep(0.6)
-    st = fab.stats()["b"]
-    assert st["backlog"] == 0
-    assert st["frames_out"] + st["drop_full"] == 40 and st["drop_full"] > 0
+
+    def settled():
+        st = fab.stats()["b"]
+        return st["backlog"] == 0 and st["frames_out"] + st["drop_full"] == 40
+
+    assert wait_for(settled, 5), fab.stats()["b"]
+    assert fab.stats()["b"]["drop_full"] > 0
 
 
 HOSTILE = [
@@ -366,10 +369,15 @@ def test_idle_fabric_uses_no_cpu(three):
     fab.ok("reorder 0.5 5")
     for _ in range(20):
         a.send_to(b)
-    time.sleep(0.3)
+
+    def idle():
+        st = fab.stats()["b"]
+        return st["frames_out"] + st["drop_full"] == 20 and st["held"] + st["backlog"] == 0
+
+    assert wait_for(idle, 5), fab.stats()["b"]
     b.drain(0.1)
     before = cpu_seconds(fab.proc.pid)
-    time.sleep(2.0)
+    time.sleep(2.0)             # the window measured, not a wait for an event
     used = cpu_seconds(fab.proc.pid) - before
     assert used <= 0.011, f"idle fabric used {used:.3f} s of CPU in 2 s"
 

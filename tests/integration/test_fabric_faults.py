@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import eth_frame
+from conftest import eth_frame, wait_for
 
 PORTS = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b",
          "c": "02:00:00:00:00:0c", "d": "02:00:00:00:00:0d"}
@@ -164,7 +164,7 @@ def test_link_down_and_up(fabric):
     fab.ok("delay 200")
     a.send(seq_frame(b, a, 3))
     fab.ok("link b down")
-    time.sleep(0.3)
+    assert wait_for(lambda: fab.stats()["b"]["drop_link_down"] == 4, 5)
     fab.ok("link b up")
     assert b.recv(0.1) is None
     assert fab.stats()["b"]["drop_link_down"] == 4

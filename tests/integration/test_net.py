@@ -161,7 +161,11 @@ def test_tshark_decodes_a_capture(cluster, run_dir, tmp_path):
 def test_gmm_spreads_vregions_and_skips_a_silent_mcomponent(cluster, run_dir):
     # mmon0 and mmon1 report their memory to gmon every second; GMM places with
     # two choices and stops choosing an mComponent after three missed reports.
-    time.sleep(1.5)     # fresh reports after earlier tests' faults
+    # Earlier tests' faults may have silenced one: probes of pids of their own
+    # (1000 up) wait until GMM again has two mComponents to choose from.
+    probes = iter(range(1000, 2000))
+    assert wait_for(lambda: cluster.kv("place", "gmon0", next(probes), 0)["backup"] != "none",
+                    20), "GMM never saw both mComponents again"
     first = [cluster.kv("place", "gmon0", 7, v) for v in range(8)]
     assert {p["owner"] for p in first} == {"mmon0", "mmon1"}, first
     assert all(p["backup"] in ("mmon0", "mmon1") and p["backup"] != p["owner"]
@@ -171,7 +175,8 @@ def test_gmm_spreads_vregions_and_skips_a_silent_mcomponent(cluster, run_dir):
     assert code == 1 and "err=-22" in out, out
     cluster.fault("link", "mmon1", "down")
     try:
-        time.sleep(4.5)
+        assert wait_for(lambda: cluster.kv("place", "gmon0", next(probes), 0)["backup"] == "none",
+                        20), "GMM still places on mmon1 with its link down"
         later = [cluster.kv("place", "gmon0", 8, v) for v in range(4)]
     finally:
         cluster.fault("link", "mmon1", "up")

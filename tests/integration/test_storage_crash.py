@@ -36,7 +36,7 @@ NFILES = 12                     # as in fswriter.c
 MAX_APPENDED = 3 << 19
 DELAY = (0.2, 7.0)              # s from the writer's start to the kill: spans a commit
 UNREPORTED_MAX = 3              # synced iterations whose line the kill may have lost
-SPAWN_TRIES = 4
+SPAWN_WAIT = 5.0               # s: gmon's reports come every second
 SPAWN_EAGAIN = "spawn on pmon0 failed: Resource temporarily unavailable"
 SHORT_SEED, SHORT_KILLS = 1, 6
 FULL_SEEDS, FULL_KILLS = (11, 12, 13, 14, 15, 16, 17, 18), 26
@@ -297,17 +297,25 @@ class Crash:
     def start_writer(self, run, base, why):
         """The writer, once pmon0 could spawn it. Right after boot gmon may have lost a
         node's first report (it can arrive before gmon's managers are set up) and
-        refuse the spawn with EAGAIN until the next one, a second later: retried."""
-        for _ in range(SPAWN_TRIES):
+        refuse the spawn with EAGAIN until the next one, a second later: retried until
+        it is taken, for SPAWN_WAIT s."""
+        started, errors = [], []
+
+        def spawned():
             writer = Writer(run, self.seed, base)
             wait_for(lambda: writer.lines or writer.proc.poll() is not None, 1.0)
             if writer.lines or writer.proc.poll() is None:
-                return writer
+                started.append(writer)
+                return True
             lines, err = writer.finish()
             assert any(SPAWN_EAGAIN in e for e in err), f"{why}: writer failed: {err}"
             self.spawn_retries += 1
-            time.sleep(1)
-        raise AssertionError(f"{why}: pmon0 refused the spawn {SPAWN_TRIES} times: {err}")
+            errors.append(err)
+            return False
+
+        if not wait_for(spawned, SPAWN_WAIT, step=0.25):
+            raise AssertionError(f"{why}: pmon0 refused the spawn for {SPAWN_WAIT} s: {errors}")
+        return started[0]
 
     def run_and_kill(self, run, launcher, base, delay, why):
         """Start the writer, kill -9 smon's QEMU after delay s, let the launcher stop
@@ -433,7 +441,10 @@ def test_malformed_image_is_refused_untouched(tmp_path):
     launcher = Launcher(topo, run, tmp_path)
     try:
         launcher.wait_output("cluster ready")
-        time.sleep(2)           # time to crash, if it were going to
+        for n in disks:         # each still serves requests after refusing its disk
+            res = subprocess.run([NET_TOOL, "--run-dir", str(run), "stats", n],
+                                 capture_output=True, text=True, timeout=30)
+            assert res.returncode == 0, (n, res)
         logs = {n: read_log(run, n) for n in disks}
         result = launcher.stop()
     finally:
