@@ -7,7 +7,7 @@ of each figure; build/bench/proc.json holds both sides and the ratios.
 
 The guest runs before any cluster boots, alone on the host (and so a missing
 network stops make bench at once, not after the cluster figures); the Tessera
-side runs in the default cluster bench.py already has up for net_figures."""
+side runs in the default cluster bench.py boots for it."""
 import os
 import re
 import statistics
@@ -77,7 +77,7 @@ def linux_figures():
 def tessera_figures(run_dir):
     """procbench RUNS times on PMON of the running default cluster."""
     run = [TOOL, "--run-dir", run_dir, "run", PMON, PROCBENCH, *map(str, ARGS)]
-    return medians([parse(mem.timed(run)[1], PMON) for _ in range(RUNS)])
+    return medians([parse(mem.timed(run)[1].stdout, PMON) for _ in range(RUNS)])
 
 
 def combine(tessera, linux):
