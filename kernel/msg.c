@@ -379,6 +379,7 @@ static int endpoint_init(const struct node_config *cfg, const struct rpc_op *ops
 	p.node_id = cfg->id;
 	netdev_mac(p.mac);
 	p.epoch = (uint32_t)arch_entropy() | 1;
+	p.secret = arch_entropy() << 32 ^ arch_entropy();
 	p.mtu = netdev_max_frame() - sizeof(struct net_eth_hdr);
 	err = net_init(&msg_ep, &p, &env);
 	if (err)

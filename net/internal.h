@@ -50,6 +50,9 @@ struct net_qp {
 	uint32_t epoch;			/* the peer's incarnation; 0 until heard */
 	uint32_t retired[2];		/* its previous incarnations, ignored */
 	uint64_t reset_ns;		/* last RESET we sent it (one per rto) */
+	uint32_t claim;			/* a new epoch it claims, challenged; 0: none */
+	uint64_t claim_ns;		/* when we last challenged it */
+	uint64_t nonce;			/* the PROOF of claim must carry this back */
 	uint64_t probe_ns;		/* while down: next probe */
 	struct net_stats stats;
 
@@ -115,7 +118,15 @@ struct net_qp *qp_get(struct net_endpoint *ep, uint8_t peer);
 void qp_down(struct net_endpoint *ep, struct net_qp *qp);
 void qp_emit(struct net_endpoint *ep, struct net_qp *qp, uint8_t type, uint16_t flags,
 	     uint32_t psn, const void *payload, size_t len);
+void qp_emit_to(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch, uint8_t type,
+		uint16_t flags, uint32_t psn, const void *payload, size_t len);
+void qp_event(struct net_endpoint *ep, struct net_qp *qp, enum net_peer_event ev);
+void qp_up(struct net_endpoint *ep, struct net_qp *qp);
 void qp_count(struct net_endpoint *ep, struct net_qp *qp, unsigned counter);
+
+/* epoch.c */
+bool epoch_control(struct net_endpoint *ep, struct net_qp *qp, const struct net_pkt_hdr *h);
+bool epoch_check(struct net_endpoint *ep, struct net_qp *qp, const struct net_pkt_hdr *h);
 
 /* tx.c */
 void tx_pump(struct net_endpoint *ep, struct net_qp *qp);

@@ -1,7 +1,7 @@
 /*
  * The transport's endpoint: configuration, the cluster map, queue pairs, the receive
- * entry point (addressing and epochs; net/tx.c and net/rx.c do the rest) and the
- * timers. The kernel glue and the host endpoint drive it; see include/net/transport.h.
+ * entry point (addressing; net/epoch.c checks epochs, net/tx.c and net/rx.c do the
+ * rest) and the timers. The kernel glue and the host endpoint drive it; see include/net/transport.h.
  */
 #include "kernel/errno.h"
 #include "lib/string.h"
@@ -143,9 +143,15 @@ out_free_qp:
 	return NULL;
 }
 
+/* RESET, CHALLENGE and PROOF are about incarnations, outside the stream (net/epoch.c). */
+static bool in_stream(uint8_t type)
+{
+	return type != NET_PKT_RESET && type != NET_PKT_CHALLENGE && type != NET_PKT_PROOF;
+}
+
 /* Build and transmit one packet to peer, addressed to the given epoch of it. */
-static void emit(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch, uint8_t type,
-		 uint16_t flags, uint32_t psn, const void *payload, size_t len)
+void qp_emit_to(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch, uint8_t type,
+		uint16_t flags, uint32_t psn, const void *payload, size_t len)
 {
 	struct net_pkt_hdr *h = wire_headers(ep->frame, ep->macs[qp->peer], ep->p.mac, type,
 					     (uint8_t)flags, ep->p.node_id, qp->peer, (uint16_t)len);
@@ -160,11 +166,11 @@ static void emit(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch,
 		qp->tag_ns[qp->tag] = net_now(ep);
 		h->tag = qp->tag;
 	}
-	if (type != NET_PKT_RESET) {
+	if (in_stream(type)) {
 		h->echo = qp->echo;
 		qp->echo = 0;
 	}
-	if (qp->synced && type != NET_PKT_RESET) {
+	if (qp->synced && in_stream(type)) {
 		h->flags |= NET_F_ACK;
 		h->ack = qp->expect;
 		qp->ack_pending = false;
@@ -181,16 +187,16 @@ static void emit(struct net_endpoint *ep, struct net_qp *qp, uint32_t dst_epoch,
 }
 
 /*
- * Every packet but RESET carries our cumulative ack (which this also sends) and the
+ * Every stream packet carries our cumulative ack (which this also sends) and the
  * echo of the last DATA tag we received; DATA gets a tag of its own.
  */
 void qp_emit(struct net_endpoint *ep, struct net_qp *qp, uint8_t type, uint16_t flags,
 	     uint32_t psn, const void *payload, size_t len)
 {
-	emit(ep, qp, qp->epoch, type, flags, psn, payload, len);
+	qp_emit_to(ep, qp, qp->epoch, type, flags, psn, payload, len);
 }
 
-static void peer_event(struct net_endpoint *ep, struct net_qp *qp, enum net_peer_event ev)
+void qp_event(struct net_endpoint *ep, struct net_qp *qp, enum net_peer_event ev)
 {
 	struct list_head *pos;
 
@@ -211,93 +217,15 @@ void qp_down(struct net_endpoint *ep, struct net_qp *qp)
 	qp->probe_ns = net_now(ep) + ep->p.rto_max_ns;
 	qp_count(ep, qp, NET_C_PEER_DOWN);
 	tx_fail(ep, qp, -ETIMEDOUT);
-	peer_event(ep, qp, NET_PEER_DOWN);
+	qp_event(ep, qp, NET_PEER_DOWN);
 }
 
-static void qp_up(struct net_endpoint *ep, struct net_qp *qp)
+void qp_up(struct net_endpoint *ep, struct net_qp *qp)
 {
 	qp->down = false;
 	qp->progress_ns = net_now(ep);
 	qp_count(ep, qp, NET_C_PEER_UP);
-	peer_event(ep, qp, NET_PEER_UP);
-}
-
-/*
- * The peer is a new incarnation: whatever we had in flight went to the old one, and
- * whatever the old one sent us is void. Both halves start over; the old epoch is
- * retired so a late packet from it cannot flip us back.
- */
-static void qp_restart(struct net_endpoint *ep, struct net_qp *qp, uint32_t epoch)
-{
-	if (qp->epoch) {
-		qp->retired[1] = qp->retired[0];
-		qp->retired[0] = qp->epoch;
-	}
-	qp->epoch = epoch;
-	qp_count(ep, qp, NET_C_PEER_RESET);
-	rx_reset(ep, qp);
-	tx_fail(ep, qp, -ECONNRESET);
-	peer_event(ep, qp, NET_PEER_RESET);
-}
-
-static bool retired(const struct net_qp *qp, uint32_t epoch)
-{
-	return epoch == qp->retired[0] || epoch == qp->retired[1];
-}
-
-/* Tell a peer that it addressed an old incarnation of ours; at most one per rto. */
-static void send_reset(struct net_endpoint *ep, struct net_qp *qp, const struct net_pkt_hdr *h)
-{
-	struct net_reset r = { .stale_epoch = h->dst_epoch, .psn = h->psn };
-	uint64_t now = net_now(ep);
-
-	if (qp->reset_ns && now - qp->reset_ns < ep->p.rto_ns)
-		return;
-	qp->reset_ns = now ? now : 1;
-	qp_count(ep, qp, NET_C_RESETS_OUT);
-	emit(ep, qp, h->src_epoch, NET_PKT_RESET, 0, qp->next, &r, sizeof(r));
-}
-
-/*
- * A RESET counts only if it answers something we sent to the incarnation we still
- * believe in; one answering a packet from before we learned of the restart is stale.
- */
-static void input_reset(struct net_endpoint *ep, struct net_qp *qp,
-			const struct net_pkt_hdr *h, const void *payload)
-{
-	struct net_reset r;
-
-	qp_count(ep, qp, NET_C_RESETS_IN);
-	memcpy(&r, payload, sizeof(r));
-	if (h->dst_epoch != ep->p.epoch || retired(qp, h->src_epoch) ||
-	    r.stale_epoch == 0 || r.stale_epoch == h->src_epoch || r.stale_epoch != qp->epoch) {
-		qp_count(ep, qp, NET_C_STRAY);
-		return;
-	}
-	qp_restart(ep, qp, h->src_epoch);
-	if (qp->down)
-		qp_up(ep, qp);
-}
-
-/* Epoch checks for every packet but RESET; false: dropped (and counted). */
-static bool input_epoch(struct net_endpoint *ep, struct net_qp *qp, const struct net_pkt_hdr *h)
-{
-	if (h->dst_epoch != 0 && h->dst_epoch != ep->p.epoch) {
-		qp_count(ep, qp, NET_C_STALE_EPOCH);
-		send_reset(ep, qp, h);
-		return false;
-	}
-	if (h->src_epoch == qp->epoch)
-		return true;
-	if (retired(qp, h->src_epoch)) {
-		qp_count(ep, qp, NET_C_OLD_PEER_EPOCH);
-		return false;
-	}
-	if (qp->epoch == 0)
-		qp->epoch = h->src_epoch;
-	else
-		qp_restart(ep, qp, h->src_epoch);
-	return true;
+	qp_event(ep, qp, NET_PEER_UP);
 }
 
 /* Answer a raw echo addressed to us from a node in the map. */
@@ -323,13 +251,20 @@ static void input_echo(struct net_endpoint *ep, const void *frame, size_t len)
 		qp_count(ep, NULL, NET_C_XMIT_ERRORS);
 }
 
-/* Sent by a node in the map, from its MAC, to our MAC and id. */
-static bool addressed_ok(struct net_endpoint *ep, const struct net_eth_hdr *e,
-			 const struct net_pkt_hdr *h)
+/*
+ * Sent by a node in the map, from the MAC the map gives it, to our MAC and id; else
+ * the counter that says why not. The fabric lets a port send only from its own MAC,
+ * so a node id that is not its source MAC's is forged (spoofed).
+ */
+static unsigned addressing(struct net_endpoint *ep, const struct net_eth_hdr *e,
+			   const struct net_pkt_hdr *h)
 {
-	return memcmp(e->dst, ep->p.mac, 6) == 0 && h->dst == ep->p.node_id &&
-	       h->src != ep->p.node_id && net_known(ep, h->src) &&
-	       memcmp(e->src, ep->macs[h->src], 6) == 0;
+	if (memcmp(e->dst, ep->p.mac, 6) || h->dst != ep->p.node_id ||
+	    h->src == ep->p.node_id || !net_known(ep, h->src))
+		return NET_C_UNKNOWN_NODE;
+	if (memcmp(e->src, ep->macs[h->src], 6))
+		return NET_C_SPOOFED;
+	return 0;
 }
 
 static void input_packet(struct net_endpoint *ep, struct net_qp *qp,
@@ -384,8 +319,9 @@ void net_input(struct net_endpoint *ep, const void *frame, size_t len)
 		return;
 	}
 	h = (const struct net_pkt_hdr *)((const uint8_t *)frame + sizeof(struct net_eth_hdr));
-	if (!addressed_ok(ep, frame, h)) {
-		qp_count(ep, NULL, NET_C_UNKNOWN_NODE);
+	why = addressing(ep, frame, h);
+	if (why) {
+		qp_count(ep, NULL, why);
 		return;
 	}
 	if (h->type == NET_PKT_ECHO_REQ || h->type == NET_PKT_ECHO_REPLY) {
@@ -399,11 +335,7 @@ void net_input(struct net_endpoint *ep, const void *frame, size_t len)
 	}
 	qp->stats.c[NET_C_FRAMES_IN]++;
 	qp->stats.c[NET_C_BYTES_IN] += len;
-	if (h->type == NET_PKT_RESET) {
-		input_reset(ep, qp, h, h + 1);
-		return;
-	}
-	if (!input_epoch(ep, qp, h))
+	if (epoch_control(ep, qp, h) || !epoch_check(ep, qp, h))
 		return;
 	if (qp->down)
 		qp_up(ep, qp);

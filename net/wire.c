@@ -128,6 +128,9 @@ static bool type_len_ok(const struct net_pkt_hdr *h)
 		return h->len == sizeof(struct net_nak);
 	case NET_PKT_RESET:
 		return h->len == sizeof(struct net_reset);
+	case NET_PKT_CHALLENGE:
+	case NET_PKT_PROOF:
+		return h->len == sizeof(struct net_challenge);
 	}
 	return true;
 }

@@ -45,9 +45,14 @@
 	X(BAD_VERSION, "bad_version", 1)				\
 	X(BAD_TYPE, "bad_type", 1)	/* unknown packet type */	\
 	X(BAD_HDR, "bad_hdr", 1)	/* flags, tag, reserved bits, zero epoch */ \
-	X(UNKNOWN_NODE, "unknown_node", 1)	/* not in the map, wrong MAC */	\
+	X(UNKNOWN_NODE, "unknown_node", 1)	/* not for us, or from no node in the map */ \
+	X(SPOOFED, "spoofed", 1)	/* node id not the one of its source MAC */ \
 	X(STALE_EPOCH, "stale_epoch", 1)	/* for an old incarnation of us */	\
 	X(OLD_PEER_EPOCH, "old_peer_epoch", 1)	/* from an old peer incarnation */ \
+	X(UNPROVEN_EPOCH, "unproven_epoch", 1)	/* a new peer epoch, challenged */ \
+	X(BAD_PROOF, "bad_proof", 1)	/* PROOF of no open challenge */	\
+	X(CHALLENGES_OUT, "challenges_out", 0)				\
+	X(CHALLENGES_IN, "challenges_in", 0)				\
 	X(STRAY, "stray", 1)		/* echo reply, outdated RESET */	\
 	X(DUP, "dup", 1)		/* duplicate DATA */		\
 	X(OUT_OF_WINDOW, "out_of_window", 1)	/* beyond window or reorder buffer */ \

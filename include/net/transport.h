@@ -46,6 +46,7 @@ struct net_params {
 	uint8_t node_id;
 	uint8_t mac[6];
 	uint32_t epoch;		/* this incarnation, nonzero, new on every boot */
+	uint64_t secret;	/* random, new on every boot: seeds the epoch challenges */
 	unsigned mtu;		/* bytes after the Ethernet header, NET_MTU_MIN..NET_MTU_MAX */
 	unsigned window;	/* packets in flight per peer: a power of two <= NET_WINDOW_MAX */
 	unsigned reorder;	/* out-of-order packets buffered per peer, <= window */
@@ -87,6 +88,7 @@ struct net_endpoint {
 	struct list_head modules;
 	uint8_t *frame;			/* scratch for building one frame */
 	uint64_t next_id;		/* net_new_id() */
+	uint64_t nonces;		/* epoch challenges made (net/epoch.c) */
 	struct net_stats stats;		/* whole endpoint; per peer in each qp */
 	uint64_t logged_ns[NET_C_MAX];	/* last log line per drop counter */
 	bool logged[NET_C_MAX];

@@ -35,6 +35,8 @@ enum net_pkt_type {
 	NET_PKT_RESET,		/* you addressed an old epoch of mine; struct net_reset */
 	NET_PKT_ECHO_REQ,	/* raw driver-level echo, outside the transport */
 	NET_PKT_ECHO_REPLY,
+	NET_PKT_CHALLENGE,	/* prove you run dst_epoch: send the nonce back; net_challenge */
+	NET_PKT_PROOF,		/* the nonce of a CHALLENGE, from the epoch it named */
 	NET_PKT_TYPE_MAX
 };
 
@@ -80,6 +82,12 @@ struct net_reset {
 	uint32_t psn;		/* its psn */
 } __attribute__((packed));
 _Static_assert(sizeof(struct net_reset) == 8, "reset");
+
+/* CHALLENGE and PROOF payload. */
+struct net_challenge {
+	uint64_t nonce;		/* unpredictable; the PROOF carries it back unchanged */
+} __attribute__((packed));
+_Static_assert(sizeof(struct net_challenge) == 8, "challenge");
 
 /* Message kinds: what a message in the reliable stream is. */
 enum net_kind {

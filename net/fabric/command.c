@@ -363,9 +363,9 @@ static int cmd_show(struct fabric *f, struct ctl_client *c, int argc,
 
 	(void)argc;
 	(void)argv;
-	ctl_printf(c, "fabric seed=%llu ports=%d macs=%d partitioned=%s "
+	ctl_printf(c, "fabric seed=%llu ports=%d partitioned=%s "
 		   "pending_bytes=%zu pcap=%s\n", (unsigned long long)f->seed,
-		   f->nports, f->nmacs, f->partitioned ? "yes" : "no",
+		   f->nports, f->partitioned ? "yes" : "no",
 		   f->pending_bytes, f->pcap ? pcap_path(f->pcap) : "-");
 	ctl_printf(c, "scope=global");
 	faults_line(c, &f->global);

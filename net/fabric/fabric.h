@@ -12,7 +12,6 @@
 
 #define FABRIC_MAX_PORTS	128
 #define PORT_NAME_MAX		31
-#define MAC_TABLE_SIZE		1024
 #define ETH_HDR_LEN		14
 #define FRAME_MIN		ETH_HDR_LEN
 #define FRAME_MAX		65535
@@ -25,6 +24,7 @@ enum drop_cause {
 	DROP_LINK_DOWN,		/* to or from a port whose link is down */
 	DROP_PARTITION,		/* between partition groups */
 	DROP_MALFORMED,		/* < 14 or > 65535 bytes, multicast source */
+	DROP_SPOOFED,		/* source MAC is not the port's own */
 	DROP_NO_ROUTE,		/* destination is the port it came from */
 	DROP_NO_PEER,		/* nobody bound at NAME.peer.sock */
 	DROP_FULL,		/* peer did not read in time; memory cap */
@@ -78,12 +78,6 @@ struct port {
 	struct port_stats st;
 };
 
-struct mac_entry {
-	uint8_t mac[6];
-	bool fixed;		/* from --port or `port add`: never moves */
-	int port;
-};
-
 struct timer_heap {
 	struct frame **v;
 	size_t len, cap;
@@ -97,9 +91,6 @@ struct pollfd;
 struct fabric {
 	struct port ports[FABRIC_MAX_PORTS];
 	int nports;
-	struct mac_entry macs[MAC_TABLE_SIZE];
-	int nmacs;
-	bool macs_full_logged;
 	struct faults global;		/* the switch's own faults */
 	bool partitioned;
 	uint64_t seed;
@@ -130,7 +121,6 @@ int port_add(struct fabric *f, const char *name, const uint8_t mac[6],
 	     char *err, size_t errlen);
 int port_find(const struct fabric *f, const char *name);
 int mac_lookup(const struct fabric *f, const uint8_t mac[6]);
-void mac_learn(struct fabric *f, const uint8_t mac[6], int port);
 void port_transmit(struct fabric *f, int in, int out, const uint8_t *data,
 		   size_t len, struct frame *fr);
 void port_retry(struct fabric *f, int port, uint64_t now);

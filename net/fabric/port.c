@@ -19,6 +19,7 @@ const char *const drop_names[DROP_CAUSES] = {
 	[DROP_LINK_DOWN] = "link_down",
 	[DROP_PARTITION] = "partition",
 	[DROP_MALFORMED] = "malformed",
+	[DROP_SPOOFED] = "spoofed",
 	[DROP_NO_ROUTE] = "no_route",
 	[DROP_NO_PEER] = "no_peer",
 	[DROP_FULL] = "full",
@@ -81,67 +82,16 @@ int port_find(const struct fabric *f, const char *name)
 	return -1;
 }
 
-static int mac_index(const struct fabric *f, const uint8_t mac[6])
+/* The port whose MAC mac is, or -1: each port has one, and no other MAC is on the fabric. */
+int mac_lookup(const struct fabric *f, const uint8_t mac[6])
 {
 	int i;
 
-	for (i = 0; i < f->nmacs; i++) {
-		if (!memcmp(f->macs[i].mac, mac, 6))
+	for (i = 0; i < f->nports; i++) {
+		if (!memcmp(f->ports[i].mac, mac, 6))
 			return i;
 	}
 	return -1;
-}
-
-int mac_lookup(const struct fabric *f, const uint8_t mac[6])
-{
-	int i = mac_index(f, mac);
-
-	return i < 0 ? -1 : f->macs[i].port;
-}
-
-/* A port's own MAC always has a slot: at most FABRIC_MAX_PORTS entries are
- * fixed, so a full table always has a learned entry to give up. */
-static void mac_fix(struct fabric *f, const uint8_t mac[6], int port)
-{
-	int i = mac_index(f, mac);
-
-	if (i < 0 && f->nmacs < MAC_TABLE_SIZE)
-		i = f->nmacs++;
-	for (int j = 0; i < 0 && j < f->nmacs; j++) {
-		if (!f->macs[j].fixed)
-			i = j;
-	}
-	memcpy(f->macs[i].mac, mac, 6);
-	f->macs[i].fixed = true;
-	f->macs[i].port = port;
-}
-
-/* A MAC seen as the source of a frame from port is there now, unless it is
- * a port's own (fixed). Only new MACs are logged, so a peer that keeps
- * moving one around cannot flood the log. */
-void mac_learn(struct fabric *f, const uint8_t mac[6], int port)
-{
-	int i = mac_index(f, mac);
-	char s[18];
-
-	if (i >= 0) {
-		if (!f->macs[i].fixed)
-			f->macs[i].port = port;
-		return;
-	}
-	mac_format(mac, s);
-	if (f->nmacs == MAC_TABLE_SIZE) {
-		if (!f->macs_full_logged)
-			flog("mac table full (%d entries): %s not learned",
-			     MAC_TABLE_SIZE, s);
-		f->macs_full_logged = true;
-		return;
-	}
-	i = f->nmacs++;
-	memcpy(f->macs[i].mac, mac, 6);
-	f->macs[i].fixed = false;
-	f->macs[i].port = port;
-	flog("learned %s on port %s", s, f->ports[port].name);
 }
 
 static int dgram_socket(char *err, size_t errlen)
@@ -191,7 +141,7 @@ static void unlink_sock(const char *name)
 static int port_check(const struct fabric *f, const char *name,
 		      const uint8_t mac[6], char *err, size_t errlen)
 {
-	int i = mac_index(f, mac);
+	int i = mac_lookup(f, mac);
 	char s[18];
 
 	mac_format(mac, s);
@@ -200,9 +150,9 @@ static int port_check(const struct fabric *f, const char *name,
 			 "A-Za-z0-9_-", name, PORT_NAME_MAX);
 	else if (port_find(f, name) >= 0)
 		snprintf(err, errlen, "port %s exists", name);
-	else if (i >= 0 && f->macs[i].fixed)
+	else if (i >= 0)
 		snprintf(err, errlen, "MAC %s belongs to port %s", s,
-			 f->ports[f->macs[i].port].name);
+			 f->ports[i].name);
 	else if (f->nports == FABRIC_MAX_PORTS)
 		snprintf(err, errlen, "too many ports (at most %d)",
 			 FABRIC_MAX_PORTS);
@@ -239,7 +189,6 @@ int port_add(struct fabric *f, const char *name, const uint8_t mac[6],
 	snprintf(p->peer.sun_path, sizeof(p->peer.sun_path), "%s.peer.sock",
 		 name);
 	fault_reset(&p->faults);
-	mac_fix(f, mac, f->nports);
 	mac_format(mac, s);
 	flog("port %s: mac %s, listening on %s.sock, sending to %s", name, s,
 	     name, p->peer.sun_path);

@@ -1,6 +1,7 @@
-/* net/fabric/switch.c: the frame path. A frame read from a port is checked,
- * its source MAC learned and its destination looked up or flooded; each
- * delivery passes the link and partition checks, then fault.c's pipeline. */
+/* net/fabric/switch.c: the frame path. A frame read from a port is checked
+ * (its source MAC must be the port's own) and its destination looked up or
+ * flooded; each delivery passes the link and partition checks, then
+ * fault.c's pipeline. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -130,7 +131,9 @@ static void flood(struct fabric *f, int in, const uint8_t *data, size_t len)
 }
 
 /* A source MAC with the group bit set is no station's: such a frame is
- * malformed, and learning it would poison the table. */
+ * malformed. Port security, as a datacenter switch has it: a port sends only
+ * from its own MAC (a host endpoint's is the one it joined with), so a frame
+ * from any other is spoofed, and neither delivered nor learned. */
 static void switch_frame(struct fabric *f, int in, const uint8_t *data,
 			 size_t len)
 {
@@ -143,11 +146,14 @@ static void switch_frame(struct fabric *f, int in, const uint8_t *data,
 		p->st.drops[DROP_MALFORMED]++;
 		return;
 	}
+	if (memcmp(data + 6, p->mac, 6)) {
+		p->st.drops[DROP_SPOOFED]++;
+		return;
+	}
 	if (p->down) {
 		p->st.drops[DROP_LINK_DOWN]++;
 		return;
 	}
-	mac_learn(f, data + 6, in);
 	out = (data[0] & 1) ? -1 : mac_lookup(f, data);
 	if (out < 0)
 		flood(f, in, data, len);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -230,6 +231,8 @@ static int endpoint_init(struct host_ep *h)
 	p.node_id = h->self->id;
 	memcpy(p.mac, h->self->mac, 6);
 	p.epoch = (uint32_t)(host_now() ^ (uint64_t)getpid() << 16) | 1;
+	if (getrandom(&p.secret, sizeof(p.secret), 0) != sizeof(p.secret))
+		p.secret = host_now() ^ (uint64_t)getpid() << 32;
 	err = net_init(&h->ep, &p, &env);
 	for (unsigned i = 0; !err && i < h->npeers; i++)
 		if (h->peers[i].id != p.node_id)

@@ -26,6 +26,8 @@ static const char usage[] =
 	"  read NODE [--size N] [--offset N]     one-sided READ of NODE's probe region\n"
 	"  stats NODE [PEER]                     NODE's counters (of one peer, or all)\n"
 	"  inject NODE                           malformed frames and hostile requests\n"
+	"  forge NODE [--count N] [--seed S]     sealed frames that lie: identities, epochs,\n"
+	"                                        psns, kinds, opcodes, lengths\n"
 	"  place GMON MM VREGION|home            ask GMM which mComponent holds it\n"
 	"  run PMON|any [--vnode N] [--timeout-ms N] [--env K=V]... ELF [ARG...]\n"
 	"                                        run ELF on PMON (any: the pmon GPM on\n"
@@ -181,6 +183,7 @@ static int parse_opt(int c, struct opts *o)
 	case 'c': o->count = (unsigned)strtoul(optarg, NULL, 0); break;
 	case 't': o->timeout_ms = (unsigned)strtoul(optarg, NULL, 0); break;
 	case 'o': o->offset = strtoull(optarg, NULL, 0); break;
+	case 'S': o->seed = strtoull(optarg, NULL, 0); break;
 	case 'v': o->vnode = (unsigned)strtoul(optarg, NULL, 0); break;
 	case 'w': o->write = true; break;
 	case 'e':
@@ -211,11 +214,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "offset", required_argument, NULL, 'o' },
 		{ "vnode", required_argument, NULL, 'v' }, { "env", required_argument, NULL, 'e' },
-		{ "write", no_argument, NULL, 'w' },
+		{ "write", no_argument, NULL, 'w' }, { "seed", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 
-	*o = (struct opts){ .run_dir = "run", .size = 64, .count = 1, .vnode = 1 };
+	*o = (struct opts){ .run_dir = "run", .size = 64, .count = 1, .vnode = 1, .seed = 1 };
 	o->words = calloc((size_t)argc, sizeof(*o->words));
 	while (o->words && optind < argc) {
 		if (program_args(o) || !strcmp(argv[optind], "--")) {
@@ -274,6 +277,8 @@ static int run(struct host_ep *h, int argc, char **argv, const struct opts *o)
 		return cmd_read(h, node, o);
 	if (!strcmp(cmd, "inject"))
 		return tool_inject(h, node);
+	if (!strcmp(cmd, "forge"))
+		return tool_forge(h, node, o->count, o->seed);
 	if (!strcmp(cmd, "stats"))
 		return cmd_stats(h, node, argc > 2 ? tool_node(h, argv[2]) : -1);
 	if (!strcmp(cmd, "place") && argc == 4)

@@ -13,6 +13,7 @@ struct opts {
 	unsigned size, count;
 	unsigned timeout_ms;		/* 0: the command's default */
 	uint64_t offset;
+	uint64_t seed;			/* forge --seed */
 	unsigned vnode;			/* run --vnode */
 	bool write;			/* fetch --write */
 	const char *env[TOOL_ENVS];	/* run --env K=V, in order */
@@ -45,6 +46,8 @@ int tool_fs_inject(struct fs_target *t, const char *path);
 int tool_join(struct host_ep *h, const struct opts *o);
 /* Send node every kind of malformed frame and hostile request; 0 if all were refused. */
 int tool_inject(struct host_ep *h, int node);
+/* Send node count sealed frames that lie about identity, epochs and contents (forge.c). */
+int tool_forge(struct host_ep *h, int node, unsigned count, uint64_t seed);
 
 /*
  * run PMON|any ELF [ARG...] (o->words; any: GPM on gmon picks the pmon): the program's

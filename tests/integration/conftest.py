@@ -252,6 +252,13 @@ def qemu_pids(run_dir):
     return pids_of(b"qemu-system", run_dir)
 
 
+def on_host(prog, *args):
+    """(exit status, stdout, stderr) of build/user/<prog> run on this host, as text."""
+    out = subprocess.run([str(BUILD / "user" / prog), *map(str, args)], capture_output=True,
+                         text=True, timeout=60)
+    return out.returncode, out.stdout, out.stderr
+
+
 def wait_for(predicate, timeout, step=0.1):
     """Poll predicate until it returns a true value (returned) or timeout."""
     end = time.monotonic() + timeout

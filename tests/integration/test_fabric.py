@@ -1,5 +1,5 @@
 # The fabric as a switch, without QEMU: build/fabric-asan with Python
-# sockets as its ports' peers. Switching and learning, malformed frames,
+# sockets as its ports' peers. Switching and port security, malformed frames,
 # the control protocol (stats, hostile lines), pcap, and clean exits.
 # The fault pipeline is in test_fabric_faults.py.
 import os
@@ -17,7 +17,7 @@ PORTS = {"a": "02:00:00:00:00:0a", "b": "02:00:00:00:00:0b",
 BROADCAST = "ff:ff:ff:ff:ff:ff"
 STATS_FIELDS = ("port mac link group frames_in bytes_in frames_out "
                 "bytes_out drop_loss drop_link_down drop_partition "
-                "drop_malformed drop_no_route drop_no_peer drop_full "
+                "drop_malformed drop_spoofed drop_no_route drop_no_peer drop_full "
                 "duplicated reordered delayed corrupted held backlog").split()
 
 
@@ -53,27 +53,33 @@ def test_broadcast_floods_every_other_port(three):
     assert a.recv() == multicast and c.recv() == multicast
 
 
-def test_unknown_unicast_floods_then_learning_narrows_it(three):
-    """Before: MAC 02:..:99 unknown. A frame to it floods to b and c. After
-    b sends from that MAC, frames to it reach only b."""
+def test_unknown_unicast_floods(three):
+    """A frame to a MAC no port has floods to every other port."""
     fab, a, b, c = three
-    moved = "02:00:00:00:00:99"
-    a.send(eth_frame(moved, a.mac, b"1"))
+    a.send(eth_frame("02:00:00:00:00:99", a.mac, b"1"))
     assert b.recv() is not None and c.recv() is not None
-    b.send(eth_frame(a.mac, moved, b"from behind b"))
-    assert a.recv() is not None
-    a.send(eth_frame(moved, a.mac, b"2"))
-    assert b.recv() is not None
-    assert c.recv(0.2) is None
+    assert a.recv(0.2) is None
 
 
-def test_fixed_macs_do_not_move(three):
-    """A frame from c claiming a's MAC does not steal a's traffic."""
+@pytest.mark.parametrize("src", [PORTS["a"], "02:00:00:00:00:99"],
+                         ids=["another-ports-mac", "no-ports-mac"])
+def test_frame_from_a_mac_not_its_ports_is_spoofed(three, src):
+    """c sends as a's MAC, or as a MAC nobody has, to b and to everyone: nothing
+    is delivered or flooded, each counts as drop_spoofed on c, and a's traffic
+    still reaches a only (no MAC moved or was learned)."""
     fab, a, b, c = three
-    c.send(eth_frame(b.mac, a.mac, b"spoof"))
-    assert b.recv() is not None
-    b.send(eth_frame(a.mac, b.mac, b"to the real a"))
-    assert a.recv() is not None and c.recv(0.2) is None
+    c.send(eth_frame(b.mac, src, b"spoof"))
+    c.send(eth_frame(BROADCAST, src, b"spoof"))
+    c.send(eth_frame(src, src, b"spoof"))
+    assert a.recv(0.2) is None and b.recv(0.01) is None
+    st = fab.stats()
+    assert st["c"]["drop_spoofed"] == 3, st["c"]
+    assert sum(p["frames_out"] for p in st.values()) == 0, st
+    b.send(eth_frame(src, b.mac, b"to whoever has it"))
+    if src == a.mac:
+        assert a.recv() is not None and c.recv(0.2) is None
+    else:
+        assert a.recv() is not None and c.recv() is not None
 
 
 def test_frame_back_to_its_own_port_is_no_route(three):

@@ -1,17 +1,23 @@
 # The message layer on a real cluster: five QEMU monitors on the fabric, and
 # build/tessera-net joining it from the host. One cluster serves every test in
 # this file (booting it is most of the cost); faults are cleared between tests.
+import os
 import re
 import subprocess
 import time
 
 import pytest
 
-from conftest import (BUILD, REPO, Launcher, ToolCluster, assert_no_qemu, tessera,
+from conftest import (BUILD, REPO, Launcher, ToolCluster, assert_no_qemu, on_host, tessera,
                       wait_for)
 
 NODES = ["gmon0", "pmon0", "mmon0", "mmon1", "smon0"]
 TOOL = str(BUILD / "tessera-net")
+FORGER = "host3"        # the host entry the forged frames come from
+FORGE_COUNT = int(os.environ.get("TESSERA_FORGE_COUNT", "700"))   # per node
+HB_TIMEOUT_S = 2.0      # scripts/cluster.toml's hb_timeout_ms
+STREAM_DROPS = ("dup", "out_of_window", "unsynced", "bad_frag", "bad_kind", "oversize",
+                "bad_ack")      # where forged stream packets end
 
 
 class Cluster(ToolCluster):
@@ -133,6 +139,53 @@ def test_malformed_frames_are_counted_and_every_node_keeps_answering(cluster, ru
     for name in NODES:
         assert "TESSERA PANIC" not in cluster.log(name)
         assert cluster.kv("echo", name, "--count", 3)["ok"] == "3"
+
+
+def peer_resets(cluster):
+    """Per node, per other node: how often it took that peer for restarted."""
+    return {(n, p): int(cluster.kv("stats", n, p)["peer_reset"])
+            for n in NODES for p in NODES if p != n}
+
+
+def test_forged_frames_cut_no_one_off(cluster, run_dir):
+    """While memstress pages on pmon0 (twice its ExCache), a host endpoint sends
+    every node sealed frames that lie: another node's MAC, another node's id, epochs
+    nobody runs, stream packets with any psn, kind, opcode and length, RESETs,
+    CHALLENGEs and PROOFs. After: the fabric dropped the spoofed MACs, each node
+    the spoofed ids and unproven epochs; no node took a live peer for restarted;
+    the program printed what it prints on the host; every node answers; and a new
+    program runs within hb_timeout_ms of the last forged frame."""
+    kib = 2 * 4 * int(cluster.kv("exstats", "pmon0")["lines"])
+    resets = peer_resets(cluster)
+    port = fabric_port(cluster, FORGER)
+    prog = subprocess.Popen([TOOL, "--run-dir", str(cluster.run), "run", "pmon0",
+                             str(BUILD / "user" / "memstress"), str(kib), "5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for seed, name in enumerate(NODES, 1):
+            out = cluster.kv("--as", FORGER, "forge", name, "--count", FORGE_COUNT,
+                             "--seed", seed)
+            assert int(out["forged_spoofed_mac"]) == FORGE_COUNT // 7, out
+        last_frame = time.monotonic()
+        hello = cluster.tool("run", "pmon0", BUILD / "user" / "hello", 3)
+        started = time.monotonic() - last_frame
+        out, err = prog.communicate(timeout=600)
+    finally:
+        if prog.poll() is None:
+            prog.kill()
+    assert (hello.returncode, hello.stdout, hello.stderr) == on_host("hello", 3)
+    assert started < HB_TIMEOUT_S, f"the next program took {started:.2f} s"
+    assert (prog.returncode, out, err) == on_host("memstress", kib, 5)
+    assert fabric_port(cluster, FORGER)["drop_spoofed"] - port["drop_spoofed"] == \
+        len(NODES) * (FORGE_COUNT // 7)
+    assert peer_resets(cluster) == resets
+    for name in NODES:
+        stats = cluster.kv("stats", name)
+        for counter in ("spoofed", "unproven_epoch", "challenges_out"):
+            assert int(stats[counter]) >= 1, (name, counter, stats)
+        assert sum(int(stats[c]) for c in STREAM_DROPS) >= 1, (name, stats)
+        assert cluster.kv("echo", name, "--count", 3)["ok"] == "3"
+        assert "TESSERA PANIC" not in cluster.log(name)
 
 
 def test_one_sided_read_from_the_host(cluster, run_dir):

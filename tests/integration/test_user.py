@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, ToolCluster, module_cluster, node, wait_for
+from conftest import BUILD, ToolCluster, module_cluster, node, on_host, wait_for
 
 TOOL = str(BUILD / "tessera-net")
 USER = BUILD / "user"
@@ -31,12 +31,6 @@ class Cluster(ToolCluster):
         """A node's name, from the cluster map the launcher wrote."""
         text = (self.run / "cluster.map").read_text()
         return re.search(rf"^peer={node_id} (\S+)", text, re.M).group(1)
-
-
-def on_host(prog, *args):
-    out = subprocess.run([str(USER / prog), *map(str, args)], capture_output=True,
-                         text=True, timeout=60)
-    return out.returncode, out.stdout, out.stderr
 
 
 @pytest.fixture(scope="module")

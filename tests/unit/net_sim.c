@@ -107,6 +107,7 @@ void sim_params(struct net_params *p, uint8_t id, uint32_t epoch, unsigned mtu)
 	p->node_id = id;
 	sim_mac(id, p->mac);
 	p->epoch = epoch;
+	p->secret = 0x5eed0000u + id;
 	p->mtu = mtu;
 }
 

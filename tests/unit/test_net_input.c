@@ -100,6 +100,26 @@ static void synced(void)
 	CHECK(delivered == 1 && last_msg.id == 1 && last_len == 8);
 }
 
+/* The nonce of the CHALLENGE node 1 sent last, which must be for this epoch of the peer. */
+static uint64_t challenged(uint32_t epoch)
+{
+	const struct net_pkt_hdr *h = (const void *)(sim.last_frame + sizeof(struct net_eth_hdr));
+	struct net_challenge c = { 0 };
+
+	CHECK(h->type == NET_PKT_CHALLENGE && h->dst_epoch == epoch && h->len == sizeof(c));
+	memcpy(&c, h + 1, sizeof(c));
+	return c.nonce;
+}
+
+/* The peer, running epoch, answers a challenge with nonce. */
+static void prove(uint32_t epoch, uint64_t nonce)
+{
+	struct net_challenge c = { .nonce = nonce };
+	size_t n = sim_frame(frame, PEER, 1, epoch, 0x1111, NET_PKT_PROOF, 0, 0, 0, &c, sizeof(c));
+
+	net_input(&a.ep, frame, n);
+}
+
 static void input_counts_every_framing_error(void)
 {
 	uint8_t buf[64];
@@ -135,6 +155,7 @@ static void input_counts_frames_from_unknown_or_misaddressed_nodes(void)
 	n = sim_frame(frame, PEER, 1, PEER_EPOCH, 0, NET_PKT_ACK, 0, 0, 0, NULL, 0);
 	frame[11] = 0x99;			/* node 2's id from another MAC */
 	net_input(&a.ep, frame, n);
+	CHECK(stat(NET_C_SPOOFED) == 1);
 	n = sim_frame(frame, PEER, 3, PEER_EPOCH, 0, NET_PKT_ACK, 0, 0, 0, NULL, 0);
 	net_input(&a.ep, frame, n);		/* for node 3's MAC and id */
 	n = sim_frame(frame, PEER, 1, PEER_EPOCH, 0, NET_PKT_ACK, 0, 0, 0, NULL, 0);
@@ -143,7 +164,7 @@ static void input_counts_frames_from_unknown_or_misaddressed_nodes(void)
 	net_input(&a.ep, frame, n);		/* our MAC, another id */
 	n = sim_frame(frame, 1, 1, PEER_EPOCH, 0, NET_PKT_ACK, 0, 0, 0, NULL, 0);
 	net_input(&a.ep, frame, n);		/* from ourselves */
-	CHECK(stat(NET_C_UNKNOWN_NODE) == 5);
+	CHECK(stat(NET_C_UNKNOWN_NODE) == 4 && stat(NET_C_SPOOFED) == 1);
 	CHECK(net_peer_stats(&a.ep, PEER) == NULL && net_peer_stats(&a.ep, 7) == NULL);
 	stop();
 }
@@ -184,8 +205,84 @@ static void input_ignores_stray_resets(void)
 	net_input(&a.ep, frame, n);		/* claims the epoch it calls stale */
 	CHECK(stat(NET_C_STRAY) == 3 && stat(NET_C_PEER_RESET) == 0);
 	n = sim_frame(frame, PEER, 1, 0x2223, 0x1111, NET_PKT_RESET, 0, 0, 0, &r, sizeof(r));
-	net_input(&a.ep, frame, n);		/* a real one */
+	net_input(&a.ep, frame, n);		/* a real one: its epoch is challenged */
+	CHECK(stat(NET_C_CHALLENGES_OUT) == 1 && stat(NET_C_PEER_RESET) == 0);
+	prove(0x2223, challenged(0x2223));
 	CHECK(stat(NET_C_PEER_RESET) == 1 && a.events[NET_PEER_RESET] == 1);
+	stop();
+}
+
+/*
+ * A stream packet from an epoch of the peer's we do not know: not believed. It is
+ * dropped, the epoch challenged (once per rto), and the real stream goes on; PROOFs
+ * that do not answer the open challenge change nothing.
+ */
+static void input_forged_new_epoch_is_challenged_not_believed(void)
+{
+	uint8_t buf[64];
+	uint64_t nonce;
+	size_t n;
+
+	start();
+	synced();
+	for (int i = 0; i < 3; i++) {
+		n = sim_frame(frame, PEER, 1, 0x6666, 0x1111, NET_PKT_ACK, 0, 0, 0, NULL, 0);
+		net_input(&a.ep, frame, n);
+	}
+	CHECK(stat(NET_C_UNPROVEN_EPOCH) == 3 && stat(NET_C_CHALLENGES_OUT) == 1);
+	nonce = challenged(0x6666);
+	prove(0x6666, nonce + 1);		/* wrong nonce */
+	prove(0x6667, nonce);			/* not the claimed epoch */
+	n = sim_frame(frame, PEER, 1, 0x6666, 0x1110, NET_PKT_PROOF, 0, 0, 0, &nonce,
+		      sizeof(nonce));
+	net_input(&a.ep, frame, n);		/* to an older us */
+	CHECK(stat(NET_C_BAD_PROOF) == 3 && stat(NET_C_PEER_RESET) == 0);
+	n = msg(buf, NET_SEND, 8, 2);
+	feed_data(NET_F_FIRST | NET_F_LAST, START + 1, buf, n);
+	CHECK(delivered == 2 && a.events[NET_PEER_RESET] == 0);
+	stop();
+}
+
+/* A first epoch taken on trust that was forged gives way to the real one, proven. */
+static void input_wrong_first_epoch_heals_when_the_real_one_proves_itself(void)
+{
+	size_t n;
+
+	start();
+	n = sim_frame(frame, PEER, 1, 0x6666, 0, NET_PKT_ACK, 0, 0, 0, NULL, 0);
+	net_input(&a.ep, frame, n);		/* forged, but first */
+	n = sim_frame(frame, PEER, 1, PEER_EPOCH, 0, NET_PKT_ACK, 0, 0, 0, NULL, 0);
+	net_input(&a.ep, frame, n);
+	CHECK(stat(NET_C_UNPROVEN_EPOCH) == 1);
+	prove(PEER_EPOCH, challenged(PEER_EPOCH));
+	CHECK(stat(NET_C_PEER_RESET) == 1);
+	synced();
+	n = sim_frame(frame, PEER, 1, 0x6666, 0x1111, NET_PKT_ACK, 0, 0, 0, NULL, 0);
+	net_input(&a.ep, frame, n);		/* the forged epoch is retired now */
+	CHECK(stat(NET_C_OLD_PEER_EPOCH) == 1);
+	stop();
+}
+
+/* A CHALLENGE to our epoch is answered with its nonce; one to another epoch is not. */
+static void input_answers_challenges_to_its_own_epoch_only(void)
+{
+	struct net_challenge c = { .nonce = 0x1234567890abcdefull };
+	const struct net_pkt_hdr *h = (const void *)(sim.last_frame + sizeof(struct net_eth_hdr));
+	struct net_challenge got;
+	size_t n;
+
+	start();
+	n = sim_frame(frame, PEER, 1, PEER_EPOCH, 0x1110, NET_PKT_CHALLENGE, 0, 0, 0, &c,
+		      sizeof(c));
+	net_input(&a.ep, frame, n);
+	CHECK(stat(NET_C_STRAY) == 1 && sim.xmits == 0);
+	n = sim_frame(frame, PEER, 1, PEER_EPOCH, 0x1111, NET_PKT_CHALLENGE, 0, 0, 0, &c,
+		      sizeof(c));
+	net_input(&a.ep, frame, n);
+	CHECK(sim.xmits == 1 && h->type == NET_PKT_PROOF && h->dst_epoch == PEER_EPOCH &&
+	      h->src_epoch == 0x1111 && h->len == sizeof(got));
+	memcpy(&got, h + 1, sizeof(got));
+	CHECK(got.nonce == c.nonce && stat(NET_C_CHALLENGES_IN) == 2);
 	stop();
 }
 
@@ -470,6 +567,9 @@ static const struct unit_test tests[] = {
 	TEST(input_counts_frames_from_unknown_or_misaddressed_nodes),
 	TEST(input_answers_a_stale_epoch_with_one_reset),
 	TEST(input_ignores_stray_resets),
+	TEST(input_forged_new_epoch_is_challenged_not_believed),
+	TEST(input_wrong_first_epoch_heals_when_the_real_one_proves_itself),
+	TEST(input_answers_challenges_to_its_own_epoch_only),
 	TEST(input_drops_data_before_the_stream_is_synced),
 	TEST(input_counts_duplicates_and_packets_beyond_the_window),
 	TEST(input_abandoned_gap_is_nakked_less_and_less_then_forgotten),

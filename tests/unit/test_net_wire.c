@@ -189,6 +189,12 @@ static void wire_refuses_payload_lengths_wrong_for_the_type(void)
 	CHECK(why_refused(len) == NET_C_BAD_LEN);
 	len = sim_frame(frame, 2, 1, 1, 0, NET_PKT_RESET, 0, 0, 0, junk, 16);
 	CHECK(why_refused(len) == NET_C_BAD_LEN);
+	len = sim_frame(frame, 2, 1, 1, 0, NET_PKT_CHALLENGE, 0, 0, 0, junk, 4);
+	CHECK(why_refused(len) == NET_C_BAD_LEN);
+	len = sim_frame(frame, 2, 1, 1, 0, NET_PKT_PROOF, 0, 0, 0, NULL, 0);
+	CHECK(why_refused(len) == NET_C_BAD_LEN);
+	len = sim_frame(frame, 2, 1, 1, 0, NET_PKT_PROOF, 0, 0, 0, junk, 8);
+	CHECK(why_refused(len) == NET_C_MAX);
 	len = sim_frame(frame, 2, 1, 1, 0, NET_PKT_NAK, NET_F_ACK, 0, 0, junk, 8);
 	CHECK(why_refused(len) == NET_C_MAX);
 }

@@ -7,7 +7,7 @@ local tessera = Proto("tessera", "Tessera message layer")
 
 local pkt_types = {
 	[1] = "DATA", [2] = "ACK", [3] = "NAK", [4] = "RESET",
-	[5] = "ECHO_REQ", [6] = "ECHO_REPLY",
+	[5] = "ECHO_REQ", [6] = "ECHO_REPLY", [7] = "CHALLENGE", [8] = "PROOF",
 }
 local kinds = {
 	[1] = "RPC_REQ", [2] = "RPC_RESP", [3] = "SEND", [4] = "READ_REQ",
