@@ -62,10 +62,10 @@ static const bool serve_inline[NET_OPCODE_MAX] = {
 };
 
 static const struct rpc_op base_ops[NET_OPCODE_MAX] = {
-	[ANY_ECHO] = { rpc_echo, 0, NET_MSG_MAX },
-	[ANY_NETINFO] = { netprobe_info, 0, 0 },
-	[ANY_NETSTATS] = { netprobe_stats, 1, 1 },
-	[ANY_PROBE] = { netprobe_run, sizeof(struct probe_req), sizeof(struct probe_req) },
+	RPC_OP(ANY_ECHO, rpc_echo),
+	RPC_OP(ANY_NETINFO, netprobe_info),
+	RPC_OP(ANY_NETSTATS, netprobe_stats),
+	RPC_OP(ANY_PROBE, netprobe_run),
 };
 
 static uint64_t env_now(void *ctx)

@@ -7,8 +7,10 @@
 #include "kernel/mm.h"
 #include "lib/string.h"
 #include "linux-abi/abi.h"
+#include "net/protocol.h"
 #include "pcomponent/fs.h"
 #include "pcomponent/path.h"
+#include "scomponent/proto.h"
 #include "syscalls.h"
 
 #define EXEC_ARGS_MAX 1024		/* argv + envp entries */

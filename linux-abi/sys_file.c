@@ -7,6 +7,7 @@
 #include "kernel/errno.h"
 #include "kernel/mm.h"
 #include "lib/string.h"
+#include "net/protocol.h"
 #include "pcomponent/dev.h"
 #include "pcomponent/file.h"
 #include "pcomponent/fs.h"

@@ -6,6 +6,7 @@
 #include "kernel/errno.h"
 #include "kernel/mm.h"
 #include "lib/string.h"
+#include "net/protocol.h"
 #include "pcomponent/file.h"
 #include "pcomponent/fs.h"
 #include "syscalls.h"

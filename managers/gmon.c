@@ -251,18 +251,14 @@ static int storage(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 }
 
 static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
-	[M2G_MEM_REPORT] = { mem_report, sizeof(struct m2g_mem_report),
-			     sizeof(struct m2g_mem_report) },
-	[X2G_PLACE] = { place, sizeof(struct x2g_place), sizeof(struct x2g_place) },
-	[X2G_RELEASE] = { release, sizeof(uint32_t), sizeof(uint32_t) },
-	[M2G_MM_COPY] = { copy, sizeof(struct m2g_mm_copy), sizeof(struct m2g_mm_copy) },
-	[P2G_LOAD_REPORT] = { load_report, sizeof(struct p2g_load_report),
-			      sizeof(struct p2g_load_report) },
-	[H2G_PLACE_PROC] = { place_proc, sizeof(struct h2g_place_proc),
-			     sizeof(struct h2g_place_proc) },
-	[S2G_STORAGE_REPORT] = { storage_report, sizeof(struct s2g_storage_report),
-				 sizeof(struct s2g_storage_report) },
-	[X2G_STORAGE] = { storage, sizeof(uint32_t), sizeof(uint32_t) },
+	RPC_OP(M2G_MEM_REPORT, mem_report),
+	RPC_OP(X2G_PLACE, place),
+	RPC_OP(X2G_RELEASE, release),
+	RPC_OP(M2G_MM_COPY, copy),
+	RPC_OP(P2G_LOAD_REPORT, load_report),
+	RPC_OP(H2G_PLACE_PROC, place_proc),
+	RPC_OP(S2G_STORAGE_REPORT, storage_report),
+	RPC_OP(X2G_STORAGE, storage),
 };
 
 static int gmon_start(const struct node_config *cfg)

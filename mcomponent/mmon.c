@@ -71,27 +71,21 @@ static int memstats(void *ctx, uint8_t peer, const void *req, size_t len, void *
 	return sizeof(m);
 }
 
-#define PAGE_MSG(hdr) (sizeof(struct hdr) + NET_PAGE_SIZE)
-#define EXACT(op, fn, size) [op] = { fn, (size), (size) }
-
+#define FILES_OP(op) RPC_OP(op, files_##op),
 static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
-	[P2M_MM_NEW] = { space_mm_new, sizeof(struct p2m_mm_new),
-			 sizeof(struct p2m_mm_new) + NET_PATH_MAX },
-	EXACT(P2M_MM_EXIT, space_mm_exit, sizeof(uint32_t)),
-	EXACT(M2M_MM_FREE, space_mm_free, sizeof(uint32_t)),
-	[H2M_IMAGE] = { exec_image, sizeof(struct h2m_image),
-			sizeof(struct h2m_image) + NET_IMAGE_CHUNK },
-	EXACT(P2M_EXEC, exec_run, sizeof(uint32_t)),
-	EXACT(P2M_FETCH, fetch_page, sizeof(struct p2m_fetch)),
-	EXACT(P2M_WRITEBACK, fetch_writeback, PAGE_MSG(p2m_writeback)),
-	EXACT(M2M_PAGE_PUT, fetch_page_put, PAGE_MSG(m2m_page)),
-	[M2M_VMA_SYNC] = { sync_receive, sizeof(struct m2m_vma_sync),
-			   sizeof(struct m2m_vma_sync) + NET_SYNC_VMAS * sizeof(struct wire_vma) },
-	EXACT(P2M_VM, vm_call, sizeof(struct p2m_vm)),
-	EXACT(P2M_MM_FORK, fork_mm, sizeof(struct p2m_mm_fork)),
-	EXACT(M2M_MM_COPY, fork_copy, sizeof(struct m2m_mm_copy)),
-	EXACT(X2M_MEMSTATS, memstats, 0),
-#define FILES_OP(op, lo, hi) [op] = { files_##op, lo, hi },
+	RPC_OP(P2M_MM_NEW, space_mm_new),
+	RPC_OP(P2M_MM_EXIT, space_mm_exit),
+	RPC_OP(M2M_MM_FREE, space_mm_free),
+	RPC_OP(H2M_IMAGE, exec_image),
+	RPC_OP(P2M_EXEC, exec_run),
+	RPC_OP(P2M_FETCH, fetch_page),
+	RPC_OP(P2M_WRITEBACK, fetch_writeback),
+	RPC_OP(M2M_PAGE_PUT, fetch_page_put),
+	RPC_OP(M2M_VMA_SYNC, sync_receive),
+	RPC_OP(P2M_VM, vm_call),
+	RPC_OP(P2M_MM_FORK, fork_mm),
+	RPC_OP(M2M_MM_COPY, fork_copy),
+	RPC_OP(X2M_MEMSTATS, memstats),
 	X2S_REQUESTS(FILES_OP)
 };
 

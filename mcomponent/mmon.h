@@ -15,6 +15,7 @@
 #include "kernel/time.h"
 #include "mcomponent/vma.h"
 #include "mcomponent/vregion.h"
+#include "net/protocol.h"
 #include "net/wire.h"
 
 #define MMON_RPC_TIMEOUT (2 * NSEC_PER_SEC)	/* calls to gmon and other mmons */
@@ -169,7 +170,7 @@ MMON_HANDLER(fork_mm);
 MMON_HANDLER(fork_copy);
 MMON_HANDLER(sync_receive);
 MMON_HANDLER(vm_call);
-#define FILES_HANDLER(op, lo, hi) MMON_HANDLER(files_##op);
+#define FILES_HANDLER(op) MMON_HANDLER(files_##op);
 X2S_REQUESTS(FILES_HANDLER)
 
 #endif

@@ -170,7 +170,7 @@ int rpc_call_start(struct rpc_client *c, uint8_t peer, uint16_t opcode, const vo
 
 /* What every server answers unless its own table says otherwise. */
 static const struct rpc_op builtin_ops[NET_OPCODE_MAX] = {
-	[ANY_ECHO] = { rpc_echo, 0, NET_MSG_MAX },
+	RPC_OP(ANY_ECHO, rpc_echo),
 };
 
 int rpc_echo(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t resp_max)
@@ -251,7 +251,8 @@ int rpc_check(struct rpc_server *s, uint8_t peer, const struct net_msg_hdr *m, s
 /*
  * Run the request's handler. Touches nothing shared but the handler's own state, so
  * it may run outside the endpoint's lock; it re-applies the choke point's rule (without
- * counting) so no handler ever sees a request that fails it.
+ * counting) so no handler ever sees a request that fails it. The handler may write no
+ * more than the opcode's response bound: a longer answer is a bug, and fails with -EIO.
  */
 int rpc_handle(const struct rpc_server *s, uint8_t peer, const struct net_msg_hdr *m,
 	       const void *req, size_t len, void *resp, size_t resp_max)
@@ -262,6 +263,8 @@ int rpc_handle(const struct rpc_server *s, uint8_t peer, const struct net_msg_hd
 	op = rpc_lookup(s, m, len, &ret);
 	if (!op)
 		return ret;
+	if (resp_max > op->resp_max)
+		resp_max = op->resp_max;
 	ret = op->fn(s->ctx, peer, req, len, resp, resp_max);
 	if (ret > 0 && (size_t)ret > resp_max)
 		return -EIO;

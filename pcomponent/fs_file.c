@@ -8,6 +8,7 @@
 #include "kernel/mm.h"
 #include "lib/string.h"
 #include "linux-abi/linux.h"
+#include "net/protocol.h"
 #include "pcomponent/file.h"
 #include "pcomponent/fs.h"
 #include "pcomponent/mm.h"

@@ -14,16 +14,12 @@
 #include "pcomponent/process.h"
 
 static const struct rpc_op pmon_ops[NET_OPCODE_MAX] = {
-	[H2P_SPAWN] = { proc_spawn, sizeof(struct h2p_spawn),
-			sizeof(struct h2p_spawn) + NET_SPAWN_STRINGS },
-	[H2P_START] = { proc_start, sizeof(uint32_t), sizeof(uint32_t) },
-	[X2P_EXSTATS] = { proc_exstats, sizeof(uint32_t), sizeof(uint32_t) },
-	[H2P_INPUT] = { proc_input, sizeof(struct h2p_input),
-			sizeof(struct h2p_input) + NET_INPUT_MAX },
-	[H2P_SIGNAL] = { proc_tty_signal, sizeof(struct h2p_signal),
-			 sizeof(struct h2p_signal) },
-	[H2P_WINSIZE] = { proc_winsize, sizeof(struct h2p_winsize),
-			  sizeof(struct h2p_winsize) },
+	RPC_OP(H2P_SPAWN, proc_spawn),
+	RPC_OP(H2P_START, proc_start),
+	RPC_OP(X2P_EXSTATS, proc_exstats),
+	RPC_OP(H2P_INPUT, proc_input),
+	RPC_OP(H2P_SIGNAL, proc_tty_signal),
+	RPC_OP(H2P_WINSIZE, proc_winsize),
 };
 
 static int pmon_start(const struct node_config *cfg)

@@ -18,7 +18,7 @@ bool smon_is_mmon(uint8_t node)
 	return is_mmon[node];
 }
 
-#define SERVE_OP(op, lo, hi) [op] = { serve_##op, lo, hi },
+#define SERVE_OP(op) RPC_OP(op, serve_##op),
 static const struct rpc_op smon_ops[NET_OPCODE_MAX] = {
 	X2S_REQUESTS(SERVE_OP)
 };

@@ -4,7 +4,7 @@
  * the vNode's root, or a handle an earlier answer gave; nothing about a client
  * outlives its request, so a restarted smon serves the next one as if nothing
  * happened. Lengths were checked at the choke point (rpc_check) against
- * X2S_REQUESTS; the strings inside are checked here.
+ * the protocol's bounds (include/net/protocol.h); the strings inside are checked here.
  */
 #define LOG_SUBSYS "smon"
 #include "kernel/errno.h"

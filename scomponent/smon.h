@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/config.h"
+#include "net/protocol.h"
 #include "net/wire.h"
 #include "scomponent/tfs.h"
 
@@ -27,7 +28,7 @@ bool smon_is_mmon(uint8_t node);
 
 #define SMON_HANDLER(name) \
 	int name(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t resp_max)
-#define SERVE_HANDLER(op, lo, hi) SMON_HANDLER(serve_##op);
+#define SERVE_HANDLER(op) SMON_HANDLER(serve_##op);
 X2S_REQUESTS(SERVE_HANDLER)
 
 #endif

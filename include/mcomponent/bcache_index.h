@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "lib/list.h"
 #include "net/wire.h"
+#include "scomponent/proto.h"
 
 #define BIDX_PAGE_SIZE 4096
 #define BIDX_PAGE_SHIFT 12

@@ -7,6 +7,7 @@
 #define MCOMPONENT_VREGION_H
 
 #include <stdint.h>
+#include "mcomponent/proto.h"
 #include "mcomponent/vma.h"
 #include "net/wire.h"
 

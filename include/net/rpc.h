@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "net/pending.h"
+#include "net/protocol.h"
 #include "net/transport.h"
 
 /* status: 0 with the response, or a negative errno (the server's, or -ETIMEDOUT ...). */
@@ -35,12 +36,20 @@ int rpc_call_start(struct rpc_client *c, uint8_t peer, uint16_t opcode, const vo
 typedef int (*rpc_handler_fn)(void *ctx, uint8_t peer, const void *req, size_t len,
 			      void *resp, size_t resp_max);
 
-/* One opcode's entry: [OP] = { handler, min_len, max_len } (min == max: exact). */
+/*
+ * One opcode's entry: its handler, the request's length bounds (min == max: exact)
+ * and the most its response may hold. A monitor's table takes them from the protocol
+ * (include/net/protocol.h) with RPC_OP(opcode, handler).
+ */
 struct rpc_op {
 	rpc_handler_fn fn;
 	uint32_t min_len;
 	uint32_t max_len;
+	uint32_t resp_max;
 };
+
+#define RPC_OP(op, handler) \
+	[op] = { handler, op##_REQ_MIN, op##_REQ_MAX, op##_RESP_MAX }
 
 /* The serving side. ops and ctx are read-only after init; resp belongs to rpc_serve. */
 struct rpc_server {

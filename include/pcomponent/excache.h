@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "net/wire.h"
+#include "pcomponent/proto.h"
 
 struct mm;
 struct node_config;

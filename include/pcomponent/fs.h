@@ -13,6 +13,7 @@
 #include "kernel/config.h"
 #include "kernel/time.h"
 #include "net/wire.h"
+#include "scomponent/proto.h"
 
 #define FS_RPC_TIMEOUT (30 * NSEC_PER_SEC)
 #define FS_PATH_SIZE (NET_PATH_MAX + 1)	/* a path buffer, NUL included */

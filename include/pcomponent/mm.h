@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
+#include "mcomponent/proto.h"
 #include "net/wire.h"
 #include "pcomponent/excache.h"
 

@@ -14,6 +14,7 @@
 #include "lib/list.h"
 #include "kernel/user.h"
 #include "linux-abi/linux.h"
+#include "mcomponent/proto.h"
 #include "net/wire.h"
 #include "pcomponent/mm.h"
 

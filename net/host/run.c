@@ -187,9 +187,8 @@ static int handle_exit(void *ctx, uint8_t peer, const void *req, size_t len, voi
 }
 
 static const struct rpc_op job_ops[NET_OPCODE_MAX] = {
-	[P2H_OUTPUT] = { handle_output, sizeof(struct p2h_output),
-			 sizeof(struct p2h_output) + NET_OUTPUT_MAX },
-	[P2H_EXIT] = { handle_exit, sizeof(struct p2h_exit), sizeof(struct p2h_exit) },
+	RPC_OP(P2H_OUTPUT, handle_output),
+	RPC_OP(P2H_EXIT, handle_exit),
 };
 
 static int spawn(struct job *j, uint8_t *home)

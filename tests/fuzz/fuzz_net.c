@@ -19,8 +19,8 @@ static int op_exact(void *ctx, uint8_t peer, const void *req, size_t len, void *
 }
 
 static const struct rpc_op fuzz_ops[NET_OPCODE_MAX + 2] = {
-	[OP_EXACT] = { op_exact, 8, 8 },
-	[OP_SMALL] = { rpc_echo, 0, 64 },
+	[OP_EXACT] = { op_exact, 8, 8, 0 },
+	[OP_SMALL] = { rpc_echo, 0, 64, 64 },
 };
 
 uint32_t fuzz_epoch(uint8_t node)

@@ -59,11 +59,11 @@ static int op_greedy(void *ctx, uint8_t peer, const void *req, size_t len, void 
 }
 
 static const struct rpc_op test_ops[OP_COUNT] = {
-	[OP_FAIL] = { op_fail, 0, 16 },
-	[OP_EXACT] = { op_exact, 8, 8 },
-	[OP_SILENT] = { op_fail, 0, 16 },
-	[OP_HELD] = { op_fail, 0, 16 },
-	[OP_GREEDY] = { op_greedy, 0, 0 },
+	[OP_FAIL] = { op_fail, 0, 16, 0 },
+	[OP_EXACT] = { op_exact, 8, 8, 4 },
+	[OP_SILENT] = { op_fail, 0, 16, 0 },
+	[OP_HELD] = { op_fail, 0, 16, 0 },
+	[OP_GREEDY] = { op_greedy, 0, 0, 64 },
 };
 
 /* b's glue: requests go through rpc_serve, except the ones a test wants unanswered. */

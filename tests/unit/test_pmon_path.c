@@ -10,6 +10,7 @@
 #include "kernel/errno.h"
 #include "net/wire.h"
 #include "pcomponent/path.h"
+#include "scomponent/proto.h"
 
 static char out[NET_PATH_MAX + 1];
 static bool dir;

@@ -1,7 +1,8 @@
 -- Wireshark/tshark dissector for the Tessera message layer (docs/protocol.md).
 -- Use: tshark -X lua_script:tools/wireshark/tessera.lua -r capture.pcap
--- Every multi-byte field is little-endian (add_le). Keep the tables in step with
--- include/net/wire.h.
+-- Every multi-byte field is little-endian (add_le). The tables below are the
+-- packet types and message kinds of include/net/wire.h and the opcodes of
+-- include/net/protocol.h; tests/integration/test_docs.py checks that they agree.
 
 local tessera = Proto("tessera", "Tessera message layer")
 
@@ -19,10 +20,16 @@ local opcodes = {
 	[5] = "M2G_MEM_REPORT", [6] = "X2G_PLACE", [7] = "X2G_RELEASE", [8] = "H2P_SPAWN",
 	[9] = "H2M_IMAGE", [10] = "H2P_START", [11] = "P2H_OUTPUT", [12] = "P2H_EXIT",
 	[13] = "P2M_MM_NEW", [14] = "P2M_EXEC", [15] = "P2M_MM_EXIT", [16] = "P2M_FETCH",
-	[17] = "P2M_WRITEBACK", [18] = "P2M_VM", [19] = "M2M_VMA_SYNC", [20] = "M2M_PAGE_PUT",
-	[21] = "M2M_MM_FREE", [22] = "X2M_MEMSTATS", [23] = "X2P_EXSTATS", [24] = "P2M_MM_FORK",
-	[25] = "M2M_MM_COPY", [26] = "M2G_MM_COPY", [27] = "H2P_INPUT", [28] = "H2P_SIGNAL",
+	[17] = "P2M_WRITEBACK", [18] = "P2M_VM", [19] = "M2M_VMA_SYNC",
+	[20] = "M2M_PAGE_PUT", [21] = "M2M_MM_FREE", [22] = "X2M_MEMSTATS",
+	[23] = "X2P_EXSTATS", [24] = "P2M_MM_FORK", [25] = "M2M_MM_COPY",
+	[26] = "M2G_MM_COPY", [27] = "H2P_INPUT", [28] = "H2P_SIGNAL",
 	[29] = "P2G_LOAD_REPORT", [30] = "H2G_PLACE_PROC", [31] = "H2P_WINSIZE",
+	[32] = "S2G_STORAGE_REPORT", [33] = "X2G_STORAGE", [34] = "X2S_OPEN",
+	[35] = "X2S_STAT", [36] = "X2S_GETATTR", [37] = "X2S_READ", [38] = "X2S_WRITE",
+	[39] = "X2S_TRUNCATE", [40] = "X2S_FSYNC", [41] = "X2S_READDIR", [42] = "X2S_MKDIR",
+	[43] = "X2S_UNLINK", [44] = "X2S_RENAME", [45] = "X2S_SYMLINK",
+	[46] = "X2S_READLINK", [47] = "X2S_STATFS",
 }
 local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
 local PKT_HDR, MSG_HDR, DATA = 32, 24, 1
