@@ -115,6 +115,27 @@ static void seeds_fragments(void)
 }
 
 /* Answers to what we have pending: ACK, NAK, the RPC response, the READ's data. */
+/* A new epoch of the peer's (challenged), a PROOF that answers nothing, a CHALLENGE. */
+static void seeds_epoch_claim(uint8_t *frame)
+{
+	struct net_challenge c = { .nonce = 0x0123456789abcdefull };
+	struct net_pkt_hdr *h = (struct net_pkt_hdr *)(frame + 14);
+	size_t n;
+
+	begin(FUZZ_S_TX_STATE);
+	n = fuzz_build(frame, 2, NET_PKT_ACK, 0, 0, 0, NULL, 0);
+	h->src_epoch = 0x6666;
+	wire_seal(frame, NULL);
+	record(0x00, frame, n);
+	n = fuzz_build(frame, 2, NET_PKT_PROOF, 0, 0, 0, &c, sizeof(c));
+	h->src_epoch = 0x6666;
+	wire_seal(frame, NULL);
+	record(0x40, frame, n);
+	n = fuzz_build(frame, 2, NET_PKT_CHALLENGE, 0, 0, 0, &c, sizeof(c));
+	record(0x80, frame, n);
+	end("epoch_claim");
+}
+
 static void seeds_answers(void)
 {
 	static uint8_t frame[NET_HDRS + 256], data[FUZZ_READ_LEN];
@@ -140,6 +161,7 @@ static void seeds_answers(void)
 	wire_seal(frame, NULL);
 	record(0xc0, frame, n);
 	end("probe_reset");
+	seeds_epoch_claim(frame);
 }
 
 static void seeds_echo(void)
