@@ -24,7 +24,6 @@
 
 #define FETCH_REPLY (sizeof(struct m2p_fetch) + PAGE_SIZE)
 #define RETRY_NS 20000			/* wait for a busy line of the page, or its set */
-#define COPY_TRIES 8			/* faults one page of a copy may take */
 #define LOCAL_RESERVE 4096		/* pages the monitor keeps: 16 MiB */
 #define WRITEBACK_TRIES 3		/* before a dirty page is given up as lost */
 
@@ -154,9 +153,10 @@ struct writeback {
  * its own: a caller may be in the middle of a copy through the cache, and the frame
  * is refilled while the page travels.
  */
-static void writeback_start(struct writeback *w, const struct excache_line *l, uint64_t frame)
+static void writeback_start(struct writeback *w, const struct excache_line *l,
+			    const struct mm *mm, uint64_t va, uint64_t frame)
 {
-	struct p2m_writeback wb = { .mm = l->mm->id, .va = l->va };
+	struct p2m_writeback wb = { .mm = mm->id, .va = va };
 
 	w->owner = l->owner;
 	w->msg = kmalloc(sizeof(wb) + PAGE_SIZE);
@@ -224,22 +224,21 @@ static void writeback_done(struct writeback *w, struct mm *mm, uint64_t va)
 }
 
 /*
- * Empty a busy line that still names its old (mm, va): unmap it everywhere and, if
- * writeback is set and the page was written, start sending it to its owner (true:
- * the caller must writeback_done() it).
+ * Empty a busy line of its old page (mm, va), whose owner and dirty bit it still
+ * keeps: unmap it everywhere and, if writeback is set and the page was written,
+ * start sending it to its owner (true: the caller must writeback_done() it).
  */
-static bool evict_start(struct excache_line *l, unsigned idx, bool writeback_dirty,
-			struct writeback *w)
+static bool evict_start(struct excache_line *l, unsigned idx, struct mm *mm, uint64_t va,
+			bool writeback_dirty, struct writeback *w)
 {
-	struct mm *mm = l->mm;
 	unsigned flags = 0;
 
-	pgtable_unmap(mm->root, l->va, NULL, &flags);
+	pgtable_unmap(mm->root, va, NULL, &flags);
 	if (!writeback_dirty || !((flags & PG_DIRTY) || l->dirty))
 		return false;
 	if (__atomic_load_n(&mm->lost, __ATOMIC_ACQUIRE))
 		return false;		/* its processes are being killed: nobody reads it */
-	writeback_start(w, l, xc.frames[idx]);
+	writeback_start(w, l, mm, va, xc.frames[idx]);
 	return true;
 }
 
@@ -248,7 +247,7 @@ static void evict(struct excache_line *l, unsigned idx, bool writeback_dirty)
 {
 	struct writeback w;
 
-	if (evict_start(l, idx, writeback_dirty, &w))
+	if (evict_start(l, idx, l->mm, l->va, writeback_dirty, &w))
 		writeback_done(&w, l->mm, l->va);
 }
 
@@ -278,10 +277,14 @@ static int claim(struct mm *mm, uint64_t va, struct mm **old)
 	} else {
 		xc.resident++;
 	}
-	/* A victim keeps its tag, owner and dirty bit until evict() has written it back. */
-	l->state = LINE_BUSY;
-	if (!*old)
-		*l = (struct excache_line){ .state = LINE_BUSY, .mm = mm, .va = va };
+	/*
+	 * From here the line answers for both pages, so a second fault of (mm, va) waits
+	 * for it instead of filling another line. The victim moves to wb_mm/wb_va and
+	 * keeps its owner and dirty bit until victim_out() has written it back.
+	 */
+	*l = (struct excache_line){ .state = LINE_BUSY, .mm = mm, .va = va,
+				    .owner = *old ? l->owner : 0, .dirty = *old && l->dirty,
+				    .wb_mm = *old, .wb_va = *old ? l->va : 0 };
 	return (int)(set * xc.ways + way);
 }
 
@@ -347,6 +350,8 @@ static void finish_fill(struct mm *mm, uint64_t va, unsigned idx, int prot)
  * Is (mm, va) resident as the access needs? 0: yes; -ENOENT: it must be fetched;
  * -EACCES: a write where the vma forbids it. A write to an unbacked line drops it
  * (nobody wrote it: it is mapped read-only) so that it is fetched again for writing.
+ * The drop writes back: once the lock is let go, another thread of mm may have
+ * refetched the page for writing and written it.
  */
 static int usable(struct mm *mm, uint64_t va, bool write)
 {
@@ -365,7 +370,7 @@ static int usable(struct mm *mm, uint64_t va, bool write)
 	spin_unlock(&xc.lock);
 	if (ret != -EAGAIN)
 		return ret;
-	excache_flush(mm, va, va + PAGE_SIZE, false);
+	excache_flush(mm, va, va + PAGE_SIZE, true);
 	return -ENOENT;
 }
 
@@ -380,8 +385,8 @@ static bool victim_out(struct mm *mm, uint64_t va, unsigned idx, struct mm *old,
 {
 	bool inflight;
 
-	*old_va = xc.lines[idx].va;
-	inflight = evict_start(&xc.lines[idx], idx, true, wb);
+	*old_va = xc.lines[idx].wb_va;
+	inflight = evict_start(&xc.lines[idx], idx, old, *old_va, true, wb);
 	spin_lock(&xc.lock);
 	if (!inflight)
 		old->evicting--;
@@ -465,12 +470,16 @@ static int copy_user(struct mm *mm, uint64_t uva, void *kbuf, size_t n, bool to_
 		return -EFAULT;
 	while (n) {
 		size_t chunk = PAGE_SIZE - (uva & (PAGE_SIZE - 1));
-		int tries = 0, err;
 
 		if (chunk > n)
 			chunk = n;
-		while ((err = copy_page(mm, uva, kbuf, chunk, to_user)) == -EAGAIN) {
-			if (++tries > COPY_TRIES || excache_fault(mm, uva, to_user))
+		/*
+		 * Fault the page in until it stays for the copy, as the CPU retries a user
+		 * access: a page lost again meanwhile went to another miss, which made
+		 * progress. A bound here failed good copies with -EFAULT under thrashing.
+		 */
+		while (copy_page(mm, uva, kbuf, chunk, to_user) == -EAGAIN) {
+			if (excache_fault(mm, uva, to_user))
 				return -EFAULT;
 		}
 		uva += chunk;

@@ -35,7 +35,7 @@ struct excache_line {
 	bool ref;			/* accessed since the policy last looked */
 	bool backed;			/* the owner holds the page (not M2P_FETCH_UNBACKED) */
 	bool dirty;			/* written by the kernel (the PTE's D bit misses it) */
-	/* BUSY: the victim whose write-back is still in flight while the line fills */
+	/* BUSY: the victim being emptied out and written back while the line fills */
 	struct mm *wb_mm;
 	uint64_t wb_va;
 };

@@ -51,6 +51,13 @@ $(foreach t,$(UNIT_TFS_TESTS),$(eval UNIT_SRCS_$(t) := $(wildcard scomponent/tfs
 # The ExCache's victim policies (pcomponent/, linked into pmon.elf).
 UNIT_TESTS += excache_policy
 UNIT_SRCS_excache_policy := pcomponent/excache_fifo.c pcomponent/excache_clock.c
+# The ExCache's miss path whole, on stubs of the kernel and a deterministic scheduler of
+# many threads (tests/unit/excache_host.h); excache_lines.c compiles excache.c itself.
+UNIT_EXCACHE_TESTS := excache excache_race
+UNIT_TESTS += $(UNIT_EXCACHE_TESTS)
+$(foreach t,$(UNIT_EXCACHE_TESTS),$(eval UNIT_SRCS_$(t) := tests/unit/excache_lines.c \
+	tests/unit/excache_host.c tests/unit/excache_prog.c tests/unit/excache_sched.c \
+	pcomponent/excache_fifo.c pcomponent/excache_clock.c))
 
 # The terminal's line discipline (pcomponent/ldisc.c, portable).
 UNIT_TESTS += ldisc
