@@ -256,39 +256,35 @@ static int fill(struct bidx_file *f, uint64_t at, bool sequential)
 	return err;
 }
 
-/* Under bcache_lock: copy len bytes at off from pages known to be there. */
-static void copy_out(struct bidx_file *f, uint64_t off, uint8_t *out, uint32_t len)
-{
-	struct bidx_page *p;
-	uint32_t in, n;
-
-	for (uint32_t done = 0; done < len; done += n) {
-		p = bidx_find(&bc, f, (off + done) >> BIDX_PAGE_SHIFT);
-		in = (off + done) % BIDX_PAGE_SIZE;
-		n = BIDX_PAGE_SIZE - in < len - done ? BIDX_PAGE_SIZE - in : len - done;
-		memcpy(out + done, p->data + in, n);
-		p->flags |= BIDX_REF;
-	}
-}
-
-/* Under bcache_lock: *len bytes at off, cut at the size, or the page that stops it. */
+/*
+ * Under bcache_lock: copy from *done on, page by page, the bytes of [off, off + *len)
+ * that lie below the size, until a page stops it. What is copied stays copied: filling
+ * the rest may evict the pages it came from when memory is short (a read that waited
+ * for all of them at once would fill and evict in turn for ever). At the end *len is
+ * the bytes read.
+ */
 static enum step read_pages(struct bidx_file *f, uint64_t off, uint8_t *out, uint32_t *len,
-			    uint64_t *at)
+			    uint32_t *done, uint64_t *at)
 {
 	uint64_t end = off + *len < f->size ? off + *len : f->size;
 	struct bidx_page *p;
+	uint32_t in, n;
 
-	*len = off < end ? (uint32_t)(end - off) : 0;
-	for (uint64_t i = off >> BIDX_PAGE_SHIFT; *len && i << BIDX_PAGE_SHIFT < end; i++) {
-		p = bidx_find(&bc, f, i);
-		*at = i;
+	for (; off + *done < end; *done += n) {
+		*at = (off + *done) >> BIDX_PAGE_SHIFT;
+		p = bidx_find(&bc, f, *at);
 		if (!p)
 			return STEP_FILL;
 		if (!(p->flags & BIDX_UPTODATE))
 			return STEP_WAIT;
+		in = (off + *done) % BIDX_PAGE_SIZE;
+		n = BIDX_PAGE_SIZE - in < end - off - *done ? BIDX_PAGE_SIZE - in :
+							     (uint32_t)(end - off - *done);
+		memcpy(out + *done, p->data + in, n);
+		p->flags |= BIDX_REF;
 	}
-	copy_out(f, off, out, *len);
-	f->next_read = off + *len;
+	*len = *done;
+	f->next_read = off + *done;
 	return STEP_DONE;
 }
 
@@ -506,7 +502,7 @@ static int step(struct bidx_file *f, enum step s, uint64_t at, uint32_t seen, bo
 
 static int read_loop(struct bidx_file *f, const struct x2s_io *q, uint8_t *out)
 {
-	uint32_t len, seen;
+	uint32_t len, done = 0, seen;
 	uint64_t at = 0;
 	bool seq, missed = false;
 	enum step s;
@@ -516,7 +512,7 @@ static int read_loop(struct bidx_file *f, const struct x2s_io *q, uint8_t *out)
 		len = q->len;
 		spin_lock(&bcache_lock);
 		seq = q->offset && q->offset == f->next_read;
-		s = read_pages(f, q->offset, out, &len, &at);
+		s = read_pages(f, q->offset, out, &len, &done, &at);
 		seen = events_now();
 		spin_unlock(&bcache_lock);
 		if (s == STEP_DONE && !missed)

@@ -2,7 +2,8 @@
  * The process table of a pComponent and the host's way in: H2P_SPAWN makes a
  * process with a new address space (its home placed by GMM) and lets the host stage
  * its ELF there; H2P_START has the home load it and starts its first thread, which
- * builds the initial stack and drops to ring 3. H2P_INPUT feeds its terminal.
+ * builds the initial stack and drops to ring 3. H2P_INPUT feeds its terminal. The
+ * spawn request is checked by spawn_args.c.
  */
 #define LOG_SUBSYS "proc"
 #include "kernel/arch.h"
@@ -14,6 +15,7 @@
 #include "lib/string.h"
 #include "pcomponent/file.h"
 #include "pcomponent/fs.h"
+#include "pcomponent/spawn_args.h"
 #include "pcomponent/tty.h"
 #include "pmon.h"
 
@@ -134,37 +136,25 @@ static struct process *take_new(uint32_t pid, uint8_t host)
 	return p;
 }
 
-/* argc + envc NUL-terminated strings fill the blob exactly. */
-static bool strings_ok(const char *s, size_t len, unsigned count)
-{
-	unsigned n = 0;
-
-	for (size_t i = 0; i < len; i++)
-		if (s[i] == '\0')
-			n++;
-	return len > 0 && s[len - 1] == '\0' && n == count;
-}
-
 /* A process from the host's request: its strings, clock, terminal; not in the table. */
-static struct process *spawn_new(const struct h2p_spawn *s, const char *strings, size_t slen,
-				 uint8_t host)
+static struct process *spawn_new(const struct spawn_args *a, uint8_t host)
 {
 	struct process *p = kzalloc(sizeof(*p));
 
 	if (!p)
 		return NULL;
-	p->strings = kmalloc(slen);
+	p->strings = kmalloc(a->len);
 	if (!p->strings) {
 		kfree(p);
 		return NULL;
 	}
-	memcpy(p->strings, strings, slen);
-	p->strings_len = (uint32_t)slen;
-	p->argc = s->argc;
-	p->envc = s->envc;
-	p->vnode = s->vnode;
+	memcpy(p->strings, a->strings, a->len);
+	p->strings_len = a->len;
+	p->argc = a->h.argc;
+	p->envc = a->h.envc;
+	p->vnode = a->h.vnode;
 	p->host = host;
-	p->realtime_offset = (int64_t)(s->realtime_ns - clock_ns());
+	p->realtime_offset = (int64_t)(a->h.realtime_ns - clock_ns());
 	p->state = PROC_NEW;
 	p->umask = 022;
 	wait_queue_init(&p->child_wq);
@@ -174,19 +164,15 @@ static struct process *spawn_new(const struct h2p_spawn *s, const char *strings,
 
 int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp, size_t max)
 {
-	const char *strings = (const char *)req + sizeof(struct h2p_spawn);
 	struct p2h_spawn out = { 0 };
-	struct h2p_spawn s;
+	struct spawn_args a;
 	struct process *p;
-	size_t slen = len - sizeof(s);
 	int err;
 
 	(void)ctx;
-	memcpy(&s, req, sizeof(s));
-	if (s.argc < 1 || s.vnode < 1 || s.image_len < 1 || s.image_len > NET_IMAGE_MAX ||
-	    !strings_ok(strings, slen, s.argc + s.envc) || max < sizeof(out))
+	if (spawn_args_parse(req, len, &a) || max < sizeof(out))
 		return -EINVAL;
-	p = spawn_new(&s, strings, slen, peer);
+	p = spawn_new(&a, peer);
 	if (!p)
 		return -ENOMEM;
 	err = proc_add(p);
@@ -196,8 +182,8 @@ int proc_spawn(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		return err;
 	}
 	p->pgid = p->sid = p->pid;
-	p->tty = tty_new(peer, p->pid, s.rows, s.cols);
-	err = p->tty ? mm_create(p->vnode, peer, s.image_len, &p->mm) : -ENOMEM;
+	p->tty = tty_new(peer, p->pid, a.h.rows, a.h.cols);
+	err = p->tty ? mm_create(p->vnode, peer, a.h.image_len, &p->mm) : -ENOMEM;
 	if (err) {
 		proc_free(p);
 		return err;

@@ -18,9 +18,15 @@
 
 struct host_state host = { .free_pages = 1 << 20 };
 
+/* Counts host.fail_alloc down: true for the allocation that brings it to 0. */
+static bool alloc_fails(void)
+{
+	return host.fail_alloc && --host.fail_alloc == 0;
+}
+
 void *kmalloc(size_t size)
 {
-	void *p = malloc(size);
+	void *p = alloc_fails() ? NULL : malloc(size);
 
 	host.kmallocs += p != NULL;
 	return p;
@@ -41,7 +47,7 @@ void kfree(void *p)
 
 void *page_alloc_dirty(unsigned order)
 {
-	void *p = aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
+	void *p = alloc_fails() ? NULL : aligned_alloc(PAGE_SIZE, PAGE_SIZE << order);
 
 	if (p) {
 		memset(p, 0xa5, PAGE_SIZE << order);

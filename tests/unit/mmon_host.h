@@ -23,6 +23,7 @@ struct host_state {
 	long kmallocs;		/* live kmalloc blocks */
 	long pages;		/* live pages */
 	size_t free_pages;	/* what page_free_count() answers */
+	unsigned fail_alloc;	/* if set, the fail_alloc-th kmalloc or page from now fails */
 	int locks;		/* spinlocks held right now */
 	uint8_t gmon;		/* node id msg_rpc serves as gmon */
 	int (*place)(uint32_t mm, uint32_t vregion);	/* X2G_PLACE: owner, or -errno */

@@ -9,6 +9,7 @@
 
 enum { SMON = 9, VNODE = 1, INO = 5 };
 #define FILE_MAX (1 << 20)
+#define READS_MAX 64		/* X2S_READs a test may send: past them, -EIO */
 
 /* The fake smon: one regular file, and what it was asked. */
 static struct {
@@ -16,6 +17,7 @@ static struct {
 	uint64_t size;
 	int write_err;		/* X2S_WRITE's answer if set */
 	unsigned fsyncs;
+	unsigned reads;		/* a read that loops fails at READS_MAX, not at abort() */
 } disk;
 
 static const struct fs_handle handle = { .vnode = VNODE, .gen = 1, .ino = INO };
@@ -36,6 +38,8 @@ static int smon_io(uint16_t op, const struct x2s_io *q, const uint8_t *bytes, vo
 
 	CHECK(q->h.ino == INO && q->offset + q->len <= FILE_MAX);
 	if (op == X2S_READ) {
+		if (++disk.reads > READS_MAX)
+			return -EIO;
 		n = n < q->len ? n : q->len;
 		memcpy(resp, disk.data + q->offset, n);
 		return (int)n;
@@ -218,6 +222,21 @@ static void test_memory_pressure(void)
 	host.free_pages = 1 << 20;
 }
 
+/*
+ * Before: one window cached, no memory for another. After: a read across both
+ * windows completes, each filled once: filling the second evicts the first, so the
+ * read keeps what it copied instead of asking for the first again (a livelock).
+ */
+static void test_read_across_windows_under_pressure(void)
+{
+	setup(100000);
+	CHECK(rd(0, 4096) == 4096 && stats().cache_pages == 8);
+	host.free_pages = 0;
+	CHECK(rd(16384, 32768) == 32768 && host_count(X2S_READ) == 2);
+	CHECK(resp[0] == (uint8_t)(16384 * 7) && resp[32767] == (uint8_t)(49151 * 7));
+	host.free_pages = 1 << 20;
+}
+
 /* -ESTALE drops the file's pages; another failure keeps them dirty, logged once. */
 static void test_failed_write_back(void)
 {
@@ -293,6 +312,7 @@ static const struct unit_test tests[] = {
 	TEST(test_partial_page_write),
 	TEST(test_truncate_drops_pages),
 	TEST(test_memory_pressure),
+	TEST(test_read_across_windows_under_pressure),
 	TEST(test_failed_write_back),
 	TEST(test_attributes_see_the_cache),
 	TEST(test_hostile_requests),

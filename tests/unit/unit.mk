@@ -67,6 +67,10 @@ UNIT_SRCS_ldisc := pcomponent/ldisc.c
 UNIT_TESTS += pmon_path
 UNIT_SRCS_pmon_path := pcomponent/path.c
 
+# The host's spawn request as pmon checks it (pcomponent/spawn_args.c, portable).
+UNIT_TESTS += spawn_args
+UNIT_SRCS_spawn_args := pcomponent/spawn_args.c
+
 # The process monitor's descriptors, pipes, futexes and signals, on stubs of the kernel
 # (tests/unit/pmon_host.c); the signal frame is checked against the host's Linux uapi.
 UNIT_PMON_TESTS := pmon_file pmon_pipe pmon_futex pmon_signal
