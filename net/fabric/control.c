@@ -52,17 +52,23 @@ static bool fabric_running(void)
 	return live;
 }
 
+/* Before touching any socket of the directory: -1 if a live fabric owns it. */
+int ctl_check(void)
+{
+	if (!fabric_running())
+		return 0;
+	fprintf(stderr, "fabric: another fabric is running in this directory (its %s "
+		"answers)\n", CTL_PATH);
+	return -1;
+}
+
+/* Bound last: a control.sock that answers means every port is bound (ready). */
 int ctl_open(struct fabric *f)
 {
 	struct sockaddr_un a;
 	socklen_t len = (socklen_t)ctl_addr(&a);
 	int fd;
 
-	if (fabric_running()) {
-		fprintf(stderr, "fabric: another fabric is running in this "
-			"directory (its %s answers)\n", CTL_PATH);
-		return -1;
-	}
 	unlink(CTL_PATH);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (fd < 0 || fd_nonblock(fd) < 0

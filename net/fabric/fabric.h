@@ -164,6 +164,7 @@ const char *pcap_path(const struct pcap *p);
 void pcap_close(struct pcap *p);
 
 /* control.c */
+int ctl_check(void);
 int ctl_open(struct fabric *f);
 int ctl_pollfds(const struct fabric *f, struct pollfd *pfd);
 void ctl_service(struct fabric *f, const struct pollfd *pfd, int n);

@@ -255,9 +255,7 @@ static int setup(struct fabric *f, struct options *o)
 		fprintf(stderr, "fabric: signals: %s\n", strerror(errno));
 		return -1;
 	}
-	if (enter_dir(f, o->dir) < 0)
-		return -1;
-	if (ctl_open(f) < 0)
+	if (enter_dir(f, o->dir) < 0 || ctl_check() < 0)
 		return -1;
 	for (i = 0; i < o->nports; i++) {
 		if (add_port_arg(f, o->ports[i]) < 0)
@@ -265,7 +263,7 @@ static int setup(struct fabric *f, struct options *o)
 	}
 	if (o->pcap && start_pcap(f, o->pcap) < 0)
 		return -1;
-	return 0;
+	return ctl_open(f);
 }
 
 /* poll() timeout in ms until the next frame is due: -1 (sleep until a

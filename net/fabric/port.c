@@ -118,7 +118,7 @@ static int port_bind(const char *name, char *err, size_t errlen)
 	if (fd < 0)
 		return -1;
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s.sock", name);
-	/* A NAME.sock left behind is a dead fabric's: ctl_open() has made
+	/* A NAME.sock left behind is a dead fabric's: ctl_check() has made
 	 * sure no live one uses this directory. */
 	unlink(a.sun_path);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
