@@ -12,32 +12,58 @@
 #include "syscalls.h"
 
 #define IOV_MAX 1024
+#define SEEK_MAX 4		/* SEEK_HOLE: the last whence Linux knows */
 
-/* A file that allows op, with a reference the caller puts; NULL if fd names none. */
+/* The file fd names, with a reference the caller puts; NULL if it names none. */
 static struct file *get_file(struct uthread *t, uint64_t fd)
 {
 	return fd < FD_MAX ? fd_get(t->proc->files, (int)fd) : NULL;
 }
 
-/* One read or write of n bytes at uva on fd; a write to a pipe nobody reads is SIGPIPE. */
-static long rw(struct uthread *t, uint64_t fd, uint64_t uva, uint64_t n, bool write)
+/*
+ * The file fd names if it was opened for reading (or writing), as Linux's FMODE
+ * checks: a reference, or NULL for -EBADF.
+ */
+static struct file *get_rw_file(struct uthread *t, uint64_t fd, bool write)
 {
 	struct file *f = get_file(t, fd);
+	uint32_t acc;
+
+	if (!f)
+		return NULL;
+	acc = __atomic_load_n(&f->flags, __ATOMIC_RELAXED) & O_ACCMODE;
+	if ((write ? f->ops->write : f->ops->read) &&
+	    (acc == O_RDWR || acc == (write ? O_WRONLY : O_RDONLY)))
+		return f;
+	file_put(f);
+	return NULL;
+}
+
+/* n bytes at uva to or from f; a write to a pipe nobody reads is SIGPIPE. */
+static long rw_file(struct uthread *t, struct file *f, uint64_t uva, uint64_t n, bool write)
+{
+	long ret;
+
+	if (!user_range(uva, n))
+		return -EFAULT;
+	if (write)
+		ret = f->ops->write(f, t->proc->mm, uva, n);
+	else
+		ret = f->ops->read(f, t->proc->mm, uva, n);
+	if (ret == -EPIPE)
+		signal_send_thread(t, SIGPIPE);
+	return ret;
+}
+
+static long rw(struct uthread *t, uint64_t fd, uint64_t uva, uint64_t n, bool write)
+{
+	struct file *f = get_rw_file(t, fd, write);
 	long ret;
 
 	if (!f)
 		return -EBADF;
-	if ((int64_t)n < 0)
-		ret = -EINVAL;
-	else if (write ? !f->ops->write : !f->ops->read)
-		ret = -EBADF;
-	else if (write)
-		ret = f->ops->write(f, t->proc->mm, uva, n);
-	else
-		ret = f->ops->read(f, t->proc->mm, uva, n);
+	ret = rw_file(t, f, uva, n, write);
 	file_put(f);
-	if (ret == -EPIPE)
-		signal_send_thread(t, SIGPIPE);
 	return ret;
 }
 
@@ -51,31 +77,56 @@ SYSCALL(sys_write)
 	return rw(t, a[0], a[1], a[2], true);
 }
 
+/*
+ * The n iovecs at uva into *out (kmalloc'd, the caller frees it), checked whole
+ * before a byte moves, as Linux imports them: a vector that cannot be read is
+ * -EFAULT, a length negative as ssize_t -EINVAL, a buffer outside user memory -EFAULT.
+ */
+static int iov_import(struct mm *mm, uint64_t uva, uint64_t n, struct linux_iovec **out)
+{
+	struct linux_iovec *v;
+
+	if (n > IOV_MAX)
+		return -EINVAL;
+	v = *out = kmalloc(n * sizeof(*v) + 1);
+	if (!v)
+		return -ENOMEM;
+	if (n && mm_copy_in(mm, v, uva, n * sizeof(*v)))
+		return -EFAULT;
+	for (uint64_t i = 0; i < n; i++)
+		if ((int64_t)v[i].len < 0)
+			return -EINVAL;
+	for (uint64_t i = 0; i < n; i++)
+		if (!user_range(v[i].base, v[i].len))
+			return -EFAULT;
+	return 0;
+}
+
 /* readv/writev: each buffer in turn, stopping at the first short or failed one. */
 static long rwv(struct uthread *t, const uint64_t a[6], bool write)
 {
+	struct file *f = get_rw_file(t, a[0], write);
+	struct linux_iovec *v = NULL;
 	uint64_t total = 0;
+	long ret;
 
-	if (a[2] > IOV_MAX)
-		return -EINVAL;
-	for (uint64_t i = 0; i < a[2]; i++) {
-		struct linux_iovec v;
-		long n;
+	if (!f)
+		return -EBADF;
+	ret = iov_import(t->proc->mm, a[1], a[2], &v);
+	for (uint64_t i = 0; !ret && i < a[2]; i++) {
+		long n = v[i].len ? rw_file(t, f, v[i].base, v[i].len, write) : 0;
 
-		if (mm_copy_in(t->proc->mm, &v, a[1] + i * sizeof(v), sizeof(v)))
-			return total ? (long)total : -EFAULT;
-		if ((int64_t)v.len < 0 || total + v.len < total)
-			return -EINVAL;
-		if (!v.len)
-			continue;
-		n = rw(t, a[0], v.base, v.len, write);
-		if (n < 0)
-			return total ? (long)total : n;
+		if (n < 0) {
+			ret = total ? 0 : n;
+			break;
+		}
 		total += (uint64_t)n;
-		if ((uint64_t)n < v.len)
+		if ((uint64_t)n < v[i].len)
 			break;
 	}
-	return (long)total;
+	kfree(v);
+	file_put(f);
+	return ret ? ret : (long)total;
 }
 
 SYSCALL(sys_readv)
@@ -198,6 +249,17 @@ static long get_flags(struct uthread *t, uint64_t fd)
 	return flags;
 }
 
+/* A command this file does not know: -EINVAL, but a bad fd is -EBADF first, as Linux. */
+static long bad_command(struct uthread *t, uint64_t fd)
+{
+	struct file *f = get_file(t, fd);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return -EINVAL;
+}
+
 SYSCALL(sys_fcntl)
 {
 	switch (a[1]) {
@@ -214,11 +276,14 @@ SYSCALL(sys_fcntl)
 	case F_SETFL:
 		return set_flags(t, a[0], a[2]);
 	default:
-		return -EINVAL;
+		return bad_command(t, a[0]);
 	}
 }
 
-/* Only files on storage have offsets: pipes and the terminal answer -ESPIPE. */
+/*
+ * Only files on storage have offsets: pipes and the terminal answer -ESPIPE, to a
+ * whence Linux knows (SEEK_SET..SEEK_HOLE); any other is -EINVAL first.
+ */
 SYSCALL(sys_lseek)
 {
 	struct file *f = get_file(t, a[0]);
@@ -226,23 +291,33 @@ SYSCALL(sys_lseek)
 
 	if (!f)
 		return -EBADF;
-	ret = f->ops->seek ? f->ops->seek(f, (int64_t)a[1], (int)a[2]) : -ESPIPE;
+	if ((uint32_t)a[2] > SEEK_MAX)
+		ret = -EINVAL;
+	else
+		ret = f->ops->seek ? f->ops->seek(f, (int64_t)a[1], (int)a[2]) : -ESPIPE;
 	file_put(f);
 	return ret;
 }
 
-/* pread64/pwrite64: n bytes at an offset, leaving the file's own offset alone. */
+/*
+ * pread64/pwrite64: n bytes at an offset, leaving the file's own offset alone. As
+ * on Linux, a negative offset is refused before the fd is looked up, and an object
+ * without offsets (-ESPIPE) before the buffer is looked at.
+ */
 static long prw(struct uthread *t, const uint64_t a[6], bool write)
 {
-	struct file *f = get_file(t, a[0]);
+	struct file *f;
 	long ret;
 
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	f = get_file(t, a[0]);
 	if (!f)
 		return -EBADF;
-	if ((int64_t)a[2] < 0 || (int64_t)a[3] < 0)
-		ret = -EINVAL;
-	else if (!(write ? f->ops->pwrite : f->ops->pread))
+	if (!(write ? f->ops->pwrite : f->ops->pread))
 		ret = -ESPIPE;
+	else if (!user_range(a[1], a[2]))
+		ret = -EFAULT;
 	else if (write)
 		ret = f->ops->pwrite(f, t->proc->mm, a[1], a[2], a[3]);
 	else
@@ -261,14 +336,18 @@ SYSCALL(sys_pwrite64)
 	return prw(t, a, true);
 }
 
+/* A negative length is -EINVAL before the fd is looked up, as on Linux. */
 SYSCALL(sys_ftruncate)
 {
-	struct file *f = get_file(t, a[0]);
+	struct file *f;
 	long ret;
 
+	if ((int64_t)a[1] < 0)
+		return -EINVAL;
+	f = get_file(t, a[0]);
 	if (!f)
 		return -EBADF;
-	if ((int64_t)a[1] < 0 || !f->ops->truncate)
+	if (!f->ops->truncate)
 		ret = -EINVAL;
 	else
 		ret = f->ops->truncate(f, a[1]);

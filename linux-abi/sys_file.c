@@ -80,7 +80,7 @@ int user_at_path(struct uthread *t, int64_t dirfd, uint64_t upath, char **out, b
 
 	if (!buf)
 		return -ENOMEM;
-	n = user_string(t->proc->mm, upath, name, FS_PATH_SIZE);
+	n = user_string(t->proc->mm, upath, name, LINUX_PATH_MAX);
 	err = n < 0 ? (int)n : n == 0 ? -ENOENT : 0;
 	if (!err && name[0] != '/')
 		err = at_base(t, dirfd, name + FS_PATH_SIZE);
@@ -267,14 +267,21 @@ static void statx_time(uint64_t ns, struct linux_statx_timestamp *ts)
 	ts->nsec = (uint32_t)(ns % NSEC_PER_SEC);
 }
 
-/* statx(dirfd, path, flags, mask, buf): the basic fields, whatever mask asks. */
+/*
+ * statx(dirfd, path, flags, mask, buf): the basic fields, whatever mask asks, but
+ * as Linux, not a reserved mask bit, nor both AT_STATX_FORCE_SYNC and _DONT_SYNC.
+ */
 SYSCALL(sys_statx)
 {
 	struct linux_statx sx = { .mask = STATX_BASIC_STATS, .blksize = 4096, .dev_minor = 1 };
 	struct fs_attr at;
 	uint64_t rdev;
-	int err = at_attr(t, (int32_t)a[0], a[1], a[2], &at, &rdev);
+	int err;
 
+	if ((a[2] & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE ||
+	    ((uint32_t)a[3] & STATX_RESERVED))
+		return -EINVAL;
+	err = at_attr(t, (int32_t)a[0], a[1], a[2], &at, &rdev);
 	if (err)
 		return err;
 	sx.nlink = at.nlink;
@@ -326,14 +333,15 @@ static long readlink_at(struct uthread *t, int64_t dirfd, uint64_t upath, uint64
 	return ret;
 }
 
+/* The size is an int, as Linux's: one that is not positive as an int is -EINVAL. */
 SYSCALL(sys_readlink)
 {
-	return readlink_at(t, AT_FDCWD, a[0], a[1], (int64_t)a[2]);
+	return readlink_at(t, AT_FDCWD, a[0], a[1], (int32_t)a[2]);
 }
 
 SYSCALL(sys_readlinkat)
 {
-	return readlink_at(t, (int32_t)a[0], a[1], a[2], (int64_t)a[3]);
+	return readlink_at(t, (int32_t)a[0], a[1], a[2], (int32_t)a[3]);
 }
 
 /* We run as root: a file exists, and to execute it some x bit must be set. */

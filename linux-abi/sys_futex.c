@@ -23,14 +23,17 @@ static long deadline_of(struct uthread *t, unsigned cmd, uint64_t uts, bool real
 		return 0;
 	if (mm_copy_in(t->proc->mm, &ts, uts, sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	if (!timespec_valid(&ts))
 		return -EINVAL;
-	ns = ts.tv_sec * (int64_t)NSEC_PER_SEC + ts.tv_nsec;
-	if (cmd == FUTEX_WAIT)
-		ns += (int64_t)clock_ns();
-	else if (realtime)
-		ns -= t->proc->realtime_offset;
-	*deadline = ns > 0 ? (uint64_t)ns : 1;
+	ns = timespec_ns(&ts);		/* saturated, as deadline_in()'s answer */
+	if (cmd != FUTEX_WAIT) {
+		ns -= realtime ? t->proc->realtime_offset : 0;
+		*deadline = ns > 0 ? (uint64_t)ns : 1;	/* 1: due at once */
+		return 0;
+	}
+	*deadline = deadline_in((uint64_t)ns);
+	if (*deadline == FUTEX_FOREVER)
+		*deadline = 1;		/* a 0 timeout at time 0: not never */
 	return 0;
 }
 
@@ -42,6 +45,8 @@ SYSCALL(sys_futex)
 	uint64_t deadline;
 	long err;
 
+	if ((a[1] & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET)
+		return -ENOSYS;		/* as Linux: no other op here takes that clock */
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:

@@ -15,8 +15,11 @@
 
 #define RLIMIT_NPROC 6
 #define RLIMIT_NOFILE 7
+#define RLIM_NLIMITS 16
 #define RLIM_INFINITY (~0ULL)
 #define GETRANDOM_MAX 256
+#define GRND_RANDOM 2
+#define GRND_INSECURE 4
 
 SYSCALL(sys_arch_prctl)
 {
@@ -35,20 +38,61 @@ SYSCALL(sys_arch_prctl)
 	}
 }
 
+bool timespec_valid(const struct linux_timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < (int64_t)NSEC_PER_SEC;
+}
+
+int64_t timespec_ns(const struct linux_timespec *ts)
+{
+	if (ts->tv_sec >= INT64_MAX / (int64_t)NSEC_PER_SEC)
+		return INT64_MAX;
+	return ts->tv_sec * (int64_t)NSEC_PER_SEC + ts->tv_nsec;
+}
+
+uint64_t deadline_in(uint64_t ns)
+{
+	uint64_t now = clock_ns();
+
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
+/* Linux's clock ids: 0..CLOCK_TAI but CLOCK_SGI_CYCLE. */
+static bool clock_known(uint64_t clock)
+{
+	return clock <= CLOCK_TAI && clock != CLOCK_SGI_CYCLE;
+}
+
+/*
+ * The time on clock now: the wall clocks are the monotonic one offset to the
+ * host's time, the CPU-time clocks count the process's or the thread's CPU time,
+ * and every other clock is the monotonic one.
+ */
 static int64_t clock_of(struct uthread *t, uint64_t clock)
 {
 	int64_t ns = (int64_t)clock_ns();
 
-	return clock == CLOCK_REALTIME || clock == CLOCK_TAI ? ns + t->proc->realtime_offset : ns;
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_TAI:
+		return ns + t->proc->realtime_offset;
+	case CLOCK_PROCESS_CPUTIME_ID:
+		return (int64_t)proc_cpu_ns(t->proc, false);
+	case CLOCK_THREAD_CPUTIME_ID:
+		return (int64_t)thread_run_ns(current());
+	default:
+		return ns;
+	}
 }
 
-/* Every clock is the monotonic one, except the wall clocks, offset to the host's time. */
 SYSCALL(sys_clock_gettime)
 {
 	int64_t ns;
 	struct linux_timespec ts;
 
-	if (a[0] > CLOCK_TAI)
+	if (!clock_known(a[0]))
 		return -EINVAL;
 	ns = clock_of(t, a[0]);
 	ts.tv_sec = ns / (int64_t)NSEC_PER_SEC;
@@ -85,9 +129,9 @@ static long sleep_for(struct uthread *t, uint64_t req, uint64_t rem)
 
 	if (mm_copy_in(t->proc->mm, &ts, req, sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	if (!timespec_valid(&ts))
 		return -EINVAL;
-	deadline = clock_ns() + (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	deadline = deadline_in((uint64_t)timespec_ns(&ts));
 	err = sleep_until(deadline);
 	if (err && rem) {
 		uint64_t left = deadline > clock_ns() ? deadline - clock_ns() : 0;
@@ -105,20 +149,35 @@ SYSCALL(sys_nanosleep)
 	return sleep_for(t, a[0], a[1]);
 }
 
+/* Clocks Linux has no sleep on: a thread's CPU time, the raw and the coarse clocks. */
+static bool clock_sleeps(uint64_t clock)
+{
+	return clock != CLOCK_THREAD_CPUTIME_ID && clock != CLOCK_MONOTONIC_RAW &&
+	       clock != CLOCK_REALTIME_COARSE && clock != CLOCK_MONOTONIC_COARSE;
+}
+
+/*
+ * An absolute time is waited for as the monotonic time until it; on the process's
+ * CPU clock that is only an approximation (a sleeper uses no CPU).
+ */
 SYSCALL(sys_clock_nanosleep)
 {
 	struct linux_timespec ts;
 	int64_t now, want;
 
-	if (a[0] > CLOCK_TAI)
+	if (!clock_known(a[0]))
 		return -EINVAL;
+	if (!clock_sleeps(a[0]))
+		return -EOPNOTSUPP;
 	if (!(a[1] & TIMER_ABSTIME))
 		return sleep_for(t, a[2], a[3]);
 	if (mm_copy_in(t->proc->mm, &ts, a[2], sizeof(ts)))
 		return -EFAULT;
+	if (!timespec_valid(&ts))
+		return -EINVAL;
 	now = clock_of(t, a[0]);
-	want = ts.tv_sec * (int64_t)NSEC_PER_SEC + ts.tv_nsec;
-	return want <= now ? 0 : sleep_until(clock_ns() + (uint64_t)(want - now));
+	want = timespec_ns(&ts);
+	return want <= now ? 0 : sleep_until(deadline_in((uint64_t)want - (uint64_t)now));
 }
 
 SYSCALL(sys_sched_yield)
@@ -154,13 +213,17 @@ SYSCALL(sys_umask)
 	return __atomic_exchange_n(&t->proc->umask, (uint32_t)a[0] & 0777, __ATOMIC_RELAXED);
 }
 
+/* At most GETRANDOM_MAX bytes a call: Linux guarantees no more than that in one either. */
 SYSCALL(sys_getrandom)
 {
+	const uint64_t both = GRND_RANDOM | GRND_INSECURE;
 	uint8_t buf[GETRANDOM_MAX];
 	size_t n = a[1] < sizeof(buf) ? a[1] : sizeof(buf);
 
-	if (a[2] & ~7ULL)
+	if ((a[2] & ~7ULL) || (a[2] & both) == both)
 		return -EINVAL;
+	if (!n)
+		return user_range(a[0], 0) ? 0 : -EFAULT;
 	for (size_t i = 0; i < n; i += 8) {
 		uint64_t r = arch_entropy();
 
@@ -176,6 +239,8 @@ SYSCALL(sys_prlimit64)
 
 	if (a[0] && a[0] != t->proc->pid)
 		return -ESRCH;
+	if ((uint32_t)a[1] >= RLIM_NLIMITS)
+		return -EINVAL;
 	if (a[1] == RLIMIT_NOFILE)
 		lim[0] = lim[1] = FD_MAX;
 	else if (a[1] == RLIMIT_NPROC)
@@ -198,9 +263,12 @@ struct linux_itimerval {
 
 #define ITIMER_REAL 0
 
+/* A valid timeval in nanoseconds, saturating: a timer too far to reach never fires. */
 static uint64_t usec_ns(int64_t sec, int64_t usec)
 {
-	return (uint64_t)sec * NSEC_PER_SEC + (uint64_t)usec * NSEC_PER_USEC;
+	const struct linux_timespec ts = { sec, usec * (int64_t)NSEC_PER_USEC };
+
+	return (uint64_t)timespec_ns(&ts);
 }
 
 static struct linux_itimerval to_itimerval(uint64_t value, uint64_t interval)
@@ -240,12 +308,16 @@ SYSCALL(sys_setitimer)
 	return a[2] && mm_copy_out(t->proc->mm, a[2], &o, sizeof(o)) ? -EFAULT : 0;
 }
 
+/* The time zone is UTC: struct timezone comes back zeroed, as Linux's default. */
 SYSCALL(sys_gettimeofday)
 {
 	int64_t ns = clock_of(t, CLOCK_REALTIME);
 	int64_t tv[2] = { ns / (int64_t)NSEC_PER_SEC, ns % (int64_t)NSEC_PER_SEC / 1000 };
+	const int32_t tz[2] = { 0, 0 };
 
-	return a[0] && mm_copy_out(t->proc->mm, a[0], tv, sizeof(tv)) ? -EFAULT : 0;
+	if (a[0] && mm_copy_out(t->proc->mm, a[0], tv, sizeof(tv)))
+		return -EFAULT;
+	return a[1] && mm_copy_out(t->proc->mm, a[1], tz, sizeof(tz)) ? -EFAULT : 0;
 }
 
 SYSCALL(sys_time)

@@ -105,7 +105,10 @@ SYSCALL(sys_renameat2)
 	return rename_at(t, (int32_t)a[0], a[1], (int32_t)a[2], a[3], a[4]);
 }
 
-/* The link keeps its target as the user wrote it; only the link's own name resolves. */
+/*
+ * The link keeps its target as the user wrote it; only the link's own name
+ * resolves. The target is a name as Linux reads one: not empty, within PATH_MAX.
+ */
 static long symlink_at(struct uthread *t, uint64_t utarget, int64_t dirfd, uint64_t upath)
 {
 	char *path, *target;
@@ -115,8 +118,10 @@ static long symlink_at(struct uthread *t, uint64_t utarget, int64_t dirfd, uint6
 	if (err)
 		return err;
 	target = path + FS_PATH_SIZE;	/* user_at_path's scratch, done with */
-	err = user_string(t->proc->mm, utarget, target, FS_PATH_SIZE);
-	if (err >= 0)
+	err = (int)user_string(t->proc->mm, utarget, target, LINUX_PATH_MAX);
+	if (err == 0)
+		err = -ENOENT;
+	if (err > 0)
 		err = fs_path2_call(t->proc->vnode, X2S_SYMLINK, target, path, 0);
 	kfree(path);
 	return err;

@@ -103,6 +103,7 @@ out:
 	return ret;
 }
 
+/* poll(NULL, 0, ms) is a sleep: an empty array is neither read nor written. */
 static long do_poll(struct uthread *t, uint64_t ufds, uint64_t n, uint64_t deadline)
 {
 	struct mm *mm = t->proc->mm;
@@ -114,9 +115,9 @@ static long do_poll(struct uthread *t, uint64_t ufds, uint64_t n, uint64_t deadl
 	fds = kmalloc(n * sizeof(*fds) + 1);
 	if (!fds)
 		return -ENOMEM;
-	ret = mm_copy_in(mm, fds, ufds, n * sizeof(*fds)) ? -EFAULT
-							   : poll_set_run(t, fds, n, deadline);
-	if (ret >= 0 && mm_copy_out(mm, ufds, fds, n * sizeof(*fds)))
+	ret = n && mm_copy_in(mm, fds, ufds, n * sizeof(*fds)) ? -EFAULT
+								: poll_set_run(t, fds, n, deadline);
+	if (ret >= 0 && n && mm_copy_out(mm, ufds, fds, n * sizeof(*fds)))
 		ret = -EFAULT;
 	kfree(fds);
 	return ret;
@@ -135,6 +136,7 @@ SYSCALL(sys_poll)
  */
 static void mask_begin(struct uthread *t, uint64_t mask)
 {
+	mask &= ~SIG_UNBLOCKABLE;
 	t->saved_mask = __atomic_exchange_n(&t->sigmask, mask, __ATOMIC_RELAXED);
 	t->restore_mask = true;
 }
@@ -170,10 +172,9 @@ SYSCALL(sys_ppoll)
 		return ppoll_masked(t, a, NO_TIMEOUT);
 	if (mm_copy_in(t->proc->mm, &ts, a[2], sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+	if (!timespec_valid(&ts))
 		return -EINVAL;
-	return ppoll_masked(t, a, clock_ns() + (uint64_t)ts.tv_sec * NSEC_PER_SEC +
-				  (uint64_t)ts.tv_nsec);
+	return ppoll_masked(t, a, deadline_in((uint64_t)timespec_ns(&ts)));
 }
 
 /*
@@ -231,15 +232,20 @@ static long collect(const struct linux_pollfd *fds, uint64_t n, struct fd_sets *
 	return count;
 }
 
+/*
+ * nfds is an int; past the table's size it is clamped, as Linux clamps it to its
+ * table's, so select(FD_SETSIZE, ...) works: bits beyond are not looked at.
+ */
 static long do_select(struct uthread *t, const uint64_t a[6], uint64_t deadline)
 {
 	struct mm *mm = t->proc->mm;
 	struct linux_pollfd *fds;
 	struct fd_sets s = { 0 };
-	uint64_t n = a[0], k = 0;
+	int32_t nfds = (int32_t)a[0];
+	uint64_t n = nfds > FD_MAX ? FD_MAX : (uint64_t)nfds, k = 0;
 	long ret;
 
-	if ((int64_t)n < 0 || n > FD_MAX)
+	if (nfds < 0)
 		return -EINVAL;
 	if (copy_sets(mm, a, n, &s, false))
 		return -EFAULT;
@@ -266,19 +272,25 @@ struct linux_timeval {
 	int64_t tv_sec, tv_usec;
 };
 
-/* select(n, in, out, ex, timeout): the timeout is left as it was. */
+/*
+ * select(n, in, out, ex, timeout): the timeout is left as it was. Its microseconds
+ * carry into seconds first, as Linux's kern_select does; then it must be valid.
+ */
 SYSCALL(sys_select)
 {
 	struct linux_timeval tv;
+	struct linux_timespec ts;
 
 	if (!a[4])
 		return do_select(t, a, NO_TIMEOUT);
 	if (mm_copy_in(t->proc->mm, &tv, a[4], sizeof(tv)))
 		return -EFAULT;
-	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+	if (__builtin_add_overflow(tv.tv_sec, tv.tv_usec / 1000000, &ts.tv_sec))
+		ts.tv_sec = tv.tv_usec > 0 ? INT64_MAX : -1;
+	ts.tv_nsec = tv.tv_usec % 1000000 * 1000;
+	if (!timespec_valid(&ts))
 		return -EINVAL;
-	return do_select(t, a, clock_ns() + (uint64_t)tv.tv_sec * NSEC_PER_SEC +
-			       (uint64_t)tv.tv_usec * 1000);
+	return do_select(t, a, deadline_in((uint64_t)timespec_ns(&ts)));
 }
 
 /* pselect6(n, in, out, ex, timespec, {sigmask pointer, size}) */
@@ -291,9 +303,9 @@ SYSCALL(sys_pselect6)
 	if (a[4]) {
 		if (mm_copy_in(t->proc->mm, &ts, a[4], sizeof(ts)))
 			return -EFAULT;
-		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC_PER_SEC)
+		if (!timespec_valid(&ts))
 			return -EINVAL;
-		deadline = clock_ns() + (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+		deadline = deadline_in((uint64_t)timespec_ns(&ts));
 	}
 	if (a[5] && mm_copy_in(t->proc->mm, sig, a[5], sizeof(sig)))
 		return -EFAULT;

@@ -12,6 +12,12 @@
 #include "pcomponent/signal.h"
 #include "syscalls.h"
 
+/*
+ * wait options Linux takes beside the documented ones: every child here reports
+ * with SIGCHLD, none is a "clone" child, so __WCLONE without __WALL finds none;
+ * __WALL and __WNOTHREAD change nothing.
+ */
+#define WAIT_KERNEL_ONLY (WNOTHREAD | WALL | WCLONE)
 
 SYSCALL(sys_exit)
 {
@@ -111,14 +117,28 @@ static int put_rusage(struct mm *mm, uint64_t uva, uint64_t cpu_ns)
 	return mm_copy_out(mm, uva, &ru, sizeof(ru));
 }
 
+/* The options proc_wait takes, or -EINVAL / -ECHILD for what Linux would answer. */
+static long wait_options(uint32_t options, uint32_t known)
+{
+	if (options & ~(known | WAIT_KERNEL_ONLY))
+		return -EINVAL;
+	if ((options & WCLONE) && !(options & WALL))
+		return -ECHILD;
+	return options & ~WAIT_KERNEL_ONLY;
+}
+
 SYSCALL(sys_wait4)
 {
+	long options = wait_options((uint32_t)a[2], WNOHANG | WUNTRACED | WCONTINUED), pid;
 	struct child_exit c;
-	long pid;
 
-	if ((int)a[2] & ~(WNOHANG | WUNTRACED | WCONTINUED))
-		return -EINVAL;
-	pid = proc_wait(t->proc, (int32_t)a[0], (int)a[2] | WEXITED, &c);
+	if (options == -EINVAL)
+		return options;
+	if ((int32_t)a[0] == INT32_MIN)
+		return -ESRCH;		/* -INT_MIN is no group, as Linux says */
+	if (options < 0)
+		return options;
+	pid = proc_wait(t->proc, (int32_t)a[0], (int)options | WEXITED, &c);
 	if (pid > 0 && a[1] && mm_copy_out(t->proc->mm, a[1], &c.wstatus, sizeof(c.wstatus)))
 		return -EFAULT;
 	if (pid > 0 && a[3] && put_rusage(t->proc->mm, a[3], c.cpu_ns))
@@ -144,15 +164,18 @@ static long waitid_target(uint64_t idtype, uint64_t id)
  */
 SYSCALL(sys_waitid)
 {
-	const int known = WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT;
+	const uint32_t known = WNOHANG | WEXITED | WUNTRACED | WCONTINUED | WNOWAIT;
 	struct linux_siginfo_child si = { 0 };
-	long target = waitid_target(a[0], a[1]), pid;
+	long target = waitid_target(a[0], a[1]), options = wait_options((uint32_t)a[3], known);
 	struct child_exit c;
+	long pid;
 
-	if (target == -EINVAL || ((int)a[3] & ~known) ||
-	    !((int)a[3] & (WEXITED | WUNTRACED | WCONTINUED)))
+	if (target == -EINVAL || options == -EINVAL ||
+	    !((uint32_t)a[3] & (WEXITED | WUNTRACED | WCONTINUED)))
 		return -EINVAL;
-	pid = proc_wait(t->proc, (int32_t)target, (int)a[3], &c);
+	if (options < 0)
+		return options;
+	pid = proc_wait(t->proc, (int32_t)target, (int)options, &c);
 	if (pid < 0)
 		return pid;
 	if (pid > 0) {
@@ -174,7 +197,7 @@ SYSCALL(sys_waitid)
 
 SYSCALL(sys_getrusage)
 {
-	int64_t who = (int64_t)a[0];
+	int32_t who = (int32_t)a[0];
 	uint64_t ns;
 
 	if (who == RUSAGE_THREAD)
@@ -204,7 +227,7 @@ SYSCALL(sys_getsid)
 
 SYSCALL(sys_setpgid)
 {
-	if ((int64_t)a[1] < 0)
+	if ((int32_t)a[1] < 0)
 		return -EINVAL;
 	return proc_setpgid(t->proc, (uint32_t)a[0], (uint32_t)a[1]);
 }

@@ -6,11 +6,25 @@
 #ifndef LINUX_ABI_SYSCALLS_H
 #define LINUX_ABI_SYSCALLS_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "mcomponent/vma.h"
 #include "pcomponent/process.h"
 
 #define SYSCALL(name) long name(struct uthread *t, const uint64_t a[6])
 typedef long (*syscall_fn)(struct uthread *t, const uint64_t a[6]);
+
+/*
+ * Is [uva, uva + n) inside the user address space? Linux's access_ok: a buffer
+ * that is not is -EFAULT before anything moves, whatever n is, even 0.
+ */
+static inline bool user_range(uint64_t uva, uint64_t n)
+{
+	return n <= VMA_MAX && uva <= VMA_MAX - n;
+}
+
+/* What no signal mask holds, whatever a program asks: Linux drops these bits. */
+#define SIG_UNBLOCKABLE ((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)))
 
 /* sys_fd.c */
 SYSCALL(sys_read);
@@ -128,6 +142,15 @@ SYSCALL(sys_tgkill);
 SYSCALL(sys_sigaltstack);
 
 /* sys_misc.c */
+/* Is ts a time or timeout Linux takes (tv_sec >= 0, 0 <= tv_nsec < 10^9)? */
+bool timespec_valid(const struct linux_timespec *ts);
+/* A valid ts in nanoseconds, saturating at INT64_MAX (292 years). */
+int64_t timespec_ns(const struct linux_timespec *ts);
+/*
+ * clock_ns() ns from now, saturating at UINT64_MAX (never), as Linux saturates its
+ * timeouts: one past the clock's range must not wrap round to a deadline that comes.
+ */
+uint64_t deadline_in(uint64_t ns);
 SYSCALL(sys_arch_prctl);
 SYSCALL(sys_clock_gettime);
 SYSCALL(sys_uname);

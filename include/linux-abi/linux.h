@@ -89,12 +89,20 @@ enum {
 /* Clocks and arch_prctl */
 #define CLOCK_REALTIME 0
 #define CLOCK_MONOTONIC 1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_REALTIME_ALARM 8
+#define CLOCK_SGI_CYCLE 10		/* gone from Linux: -EINVAL */
 #define CLOCK_TAI 11
 #define TIMER_ABSTIME 1
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 
 /* Descriptors: open flags, fcntl, poll, stat */
+#define LINUX_PATH_MAX 4096		/* PATH_MAX: a name's bytes, its NUL included */
 #define AT_FDCWD (-100)
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define AT_REMOVEDIR 0x200
@@ -159,6 +167,9 @@ enum {
 #define WEXITED 4
 #define WCONTINUED 8
 #define WNOWAIT 0x01000000
+#define WNOTHREAD 0x20000000	/* Linux's __WNOTHREAD, __WALL and __WCLONE */
+#define WALL 0x40000000
+#define WCLONE 0x80000000u
 #define P_ALL 0
 #define P_PID 1
 #define P_PGID 2
@@ -216,6 +227,7 @@ struct linux_dirent64 {
 
 /* statx(2): the fields this ABI fills, STATX_BASIC_STATS */
 #define STATX_BASIC_STATS 0x7ff
+#define STATX_RESERVED 0x80000000u	/* a mask bit no statx may ask for */
 
 struct linux_statx_timestamp {
 	int64_t sec;

@@ -19,6 +19,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
 #include "kernel/user.h"
+#include "mcomponent/vma.h"
 #include "pcomponent/mm.h"
 #include "../../pcomponent/pmon.h"
 #include "pmon_host.h"
@@ -244,8 +245,9 @@ void timer_cancel(struct timer *t)
 
 /*
  * Copy what lies inside the user memory, below fault_at, as the ExCache copies page
- * by page; -EFAULT if that is not all. These may fetch over the network: never
- * under a spinlock.
+ * by page; -EFAULT if that is not all, or if the range is not one of user addresses
+ * at all (even empty: the ExCache refuses those too). These may fetch over the
+ * network: never under a spinlock.
  */
 static int user_copy(void *dst, const void *src, uint64_t uva, size_t n, bool out)
 {
@@ -254,6 +256,8 @@ static int user_copy(void *dst, const void *src, uint64_t uva, size_t n, bool ou
 
 	if (host.locks)
 		fail("user memory copied under a spinlock");
+	if (uva < VMA_MIN || uva > VMA_MAX || n > VMA_MAX - uva)
+		return -EFAULT;
 	if (host.during_copy) {
 		void (*fn)(void *) = host.during_copy;
 

@@ -79,6 +79,15 @@ $(foreach t,$(UNIT_PMON_TESTS),$(eval UNIT_SRCS_$(t) := pcomponent/file.c pcompo
 	pcomponent/futex.c pcomponent/signal.c tests/unit/pmon_host.c))
 UNIT_SRCS_pmon_signal += tests/unit/sigframe_abi.c
 
+# The Linux ABI's argument checking (linux-abi/, all of it) on the pmon stubs, with
+# stand-ins for the rest of pmon (tests/unit/abi_host.c); descriptors, pipes,
+# /dev/null, futexes and signals are the real pcomponent/ files.
+UNIT_ABI_TESTS := abi_fd abi_signal abi_poll abi_misc abi_proc abi_file
+UNIT_TESTS += $(UNIT_ABI_TESTS)
+$(foreach t,$(UNIT_ABI_TESTS),$(eval UNIT_SRCS_$(t) := $(wildcard linux-abi/*.c) \
+	pcomponent/file.c pcomponent/pipe.c pcomponent/futex.c pcomponent/signal.c \
+	pcomponent/path.c pcomponent/dev.c tests/unit/pmon_host.c tests/unit/abi_host.c))
+
 # The message layer: every test links all of net/ (not net/fabric/ or net/host/)
 # and the simulated fabric.
 UNIT_NET_TESTS := net_wire net_input net_transport net_rpc net_verbs net_membership
