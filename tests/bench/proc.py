@@ -77,6 +77,7 @@ def linux_figures():
 def tessera_figures(run_dir):
     """procbench RUNS times on PMON of the running default cluster."""
     run = [TOOL, "--run-dir", run_dir, "run", PMON, PROCBENCH, *map(str, ARGS)]
+    mem.wait_spawnable(run_dir, PMON)
     return medians([parse(mem.timed(run)[1].stdout, PMON) for _ in range(RUNS)])
 
 

@@ -21,9 +21,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 import linux_guest
+import mem
 from tesseractl import qemu, topology
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,7 +54,6 @@ FIGURES = (             # fsbench's keys in table order: label, unit, a rate?
     ("fsync_p90_us", "write 4 KiB + fsync, p90", "us", False),
 )
 COLD = ("seq_read_cold_mib_s", "rand_read_cold_ops_s")      # only where caches drop
-SPAWN_TRIES = 10       # a second apart
 CACHE_KEYS = ("cache_hits", "cache_misses", "cache_reads", "cache_writes")
 
 GUEST_SCRIPT = f"""mount -t devtmpfs dev /dev
@@ -140,12 +139,7 @@ def cache_counters(run_dir):
 def fsbench_once(run_dir):
     """One fsbench run on PMON: its figures."""
     run = [TOOL, "--run-dir", run_dir, "run", PMON, FSBENCH, DIR, *map(str, ARGS)]
-    for _ in range(SPAWN_TRIES):
-        out = subprocess.run(run, capture_output=True, text=True, timeout=900)
-        # Until GMM has heard from an mmon, the pmon cannot place the process.
-        if out.returncode != 125 or "temporarily unavailable" not in out.stderr:
-            break
-        time.sleep(1)
+    out = subprocess.run(run, capture_output=True, text=True, timeout=900)
     if out.returncode != 0:
         sys.exit(f"bench: fsbench on {PMON} failed (status {out.returncode}):\n"
                  f"{out.stdout}{out.stderr}")
@@ -156,6 +150,7 @@ def tessera_figures(run_dir):
     """fsbench RUNS times on PMON of the running storage cluster (storage.toml):
     (median figures, what the front mmon's buffer cache did meanwhile, per run,
     and its budget in pages)."""
+    mem.wait_spawnable(run_dir, PMON)
     before = cache_counters(run_dir)
     runs = [fsbench_once(run_dir) for _ in range(RUNS)]
     after = cache_counters(run_dir)
