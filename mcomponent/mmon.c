@@ -14,6 +14,7 @@
 #include "mmon.h"
 
 #define REPORT_INTERVAL	NSEC_PER_SEC
+#define REPORT_RETRY	(100 * NSEC_PER_MSEC)	/* after a failed one: gmon may be just up */
 #define REPORT_TIMEOUT	(500 * NSEC_PER_MSEC)
 #define REFUSE_LOGGED	16	/* refusals logged in full; after that one in 256 */
 
@@ -103,9 +104,9 @@ static void reporter(void *arg)
 				  REPORT_TIMEOUT);
 
 		if (err < 0 && !warned)
-			pr_warn("memory report to gmon failed (%d); retrying every second", err);
+			pr_warn("memory report to gmon failed (%d); retrying", err);
 		warned = err < 0;
-		sleep_ns(REPORT_INTERVAL);
+		sleep_ns(err < 0 ? REPORT_RETRY : REPORT_INTERVAL);
 	}
 }
 

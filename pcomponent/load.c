@@ -18,6 +18,7 @@
 #include "pmon.h"
 
 #define REPORT_INTERVAL	NSEC_PER_SEC
+#define REPORT_RETRY	(100 * NSEC_PER_MSEC)	/* after a failed one: gmon may be just up */
 #define REPORT_TIMEOUT	(2 * NSEC_PER_SEC)	/* a busy TCG cluster answers late */
 
 static uint8_t load_gmon;
@@ -61,9 +62,9 @@ static void reporter(void *arg)
 		};
 		err = msg_rpc(load_gmon, P2G_LOAD_REPORT, &r, sizeof(r), NULL, 0, REPORT_TIMEOUT);
 		if (err < 0 && !warned)
-			pr_warn("load report to gmon failed (%d); retrying every second", err);
+			pr_warn("load report to gmon failed (%d); retrying", err);
 		warned = err < 0;
-		sleep_ns(REPORT_INTERVAL);
+		sleep_ns(err < 0 ? REPORT_RETRY : REPORT_INTERVAL);
 	}
 }
 

@@ -18,6 +18,7 @@
 #define SECTORS_PER_BLOCK	(TFS_BLOCK_SIZE / BLKDEV_SECTOR_SIZE)
 #define COMMIT_INTERVAL		(5 * NSEC_PER_SEC)
 #define REPORT_INTERVAL		NSEC_PER_SEC
+#define REPORT_RETRY	(100 * NSEC_PER_MSEC)	/* after a failed one: gmon may be just up */
 #define REPORT_TIMEOUT		(500 * NSEC_PER_MSEC)
 
 static struct tfs *fs;			/* set once at start */
@@ -162,9 +163,9 @@ static void reporter(void *arg)
 				      REPORT_TIMEOUT);
 		}
 		if (err < 0 && !warned)
-			pr_warn("storage report to gmon failed (%d); retrying every second", err);
+			pr_warn("storage report to gmon failed (%d); retrying", err);
 		warned = err < 0;
-		sleep_ns(REPORT_INTERVAL);
+		sleep_ns(err < 0 ? REPORT_RETRY : REPORT_INTERVAL);
 	}
 }
 
