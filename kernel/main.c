@@ -38,7 +38,7 @@ static void init_thread(void *arg)
 		return;
 	if (cfg->test_fault == FAULT_PAGEFAULT)
 		fault_inject_pagefault();
-	err = msg_init(cfg, monitor.ops, monitor.nops);
+	err = msg_init(cfg, &monitor);
 	if (err == -ENODEV)
 		pr_warn("no NIC: this node runs without the network");
 	else if (err)

@@ -11,6 +11,7 @@
 #include "kernel/arch.h"
 #include "kernel/errno.h"
 #include "kernel/mm.h"
+#include "kernel/monitor.h"
 #include "kernel/msg.h"
 #include "kernel/netdev.h"
 #include "kernel/netprobe.h"
@@ -104,27 +105,44 @@ static void env_log(void *ctx, const char *fmt, ...)
 	pr_warn("%s", line);
 }
 
+/* The role's node_event (struct monitor), set once by msg_init. */
+static void (*role_event)(uint8_t node, enum node_event ev);
+
+static const struct peer *peer_of(uint8_t id)
+{
+	for (unsigned i = 0; i < node_cfg->npeers; i++)
+		if (node_cfg->peers[i].id == id)
+			return &node_cfg->peers[i];
+	return NULL;
+}
+
+/* Tell the role of a node's event; host entries come and go with every tool run. */
+static void node_event(uint8_t node, enum node_event ev)
+{
+	const struct peer *p = peer_of(node);
+
+	if (role_event && p && p->role != ROLE_HOST)
+		role_event(node, ev);
+}
+
 static void env_peer_event(void *ctx, uint8_t peer, enum net_peer_event ev)
 {
 	static const char *const what[] = { "up", "down", "restarted" };
 
 	(void)ctx;
 	pr_info("peer %u %s", peer, what[ev]);
-}
-
-static const char *peer_name(uint8_t id)
-{
-	for (unsigned i = 0; i < node_cfg->npeers; i++)
-		if (node_cfg->peers[i].id == id)
-			return node_cfg->peers[i].name;
-	return "?";
+	if (ev == NET_PEER_RESET)
+		node_event(peer, NODE_EVENT_RESTARTED);
 }
 
 /* gmon's verdicts on the cluster, as gmon decides them and as the others hear them. */
 static void memb_changed(void *arg, uint8_t node, bool up)
 {
+	const struct peer *p = peer_of(node);
+
 	(void)arg;
-	pr_info("node %u (%s) %s", node, peer_name(node), up ? "up" : "down");
+	pr_info("node %u (%s) %s", node, p ? p->name : "?", up ? "up" : "down");
+	node_event(node, up ? NODE_EVENT_UP : NODE_EVENT_DOWN);
 }
 
 /* Heartbeats to gmon, or (on gmon) liveness tracking, when the cluster has a gmon. */
@@ -414,14 +432,15 @@ int msg_serve_self(uint16_t opcode, const void *req, size_t len, void *resp, siz
 	return rpc_handle(&server, node_cfg->id, &m, req, len, resp, resp_max);
 }
 
-int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned nops)
+int msg_init(const struct node_config *cfg, const struct monitor *mon)
 {
 	int err = netdev_init(rx_irq, NULL);
 
 	if (err)
 		return err;
 	node_cfg = cfg;
-	err = endpoint_init(cfg, ops, nops);
+	role_event = mon->node_event;
+	err = endpoint_init(cfg, mon->ops, mon->nops);
 	if (err)
 		return err;
 	wait_queue_init(&job_wq);

@@ -288,9 +288,32 @@ static int gmon_start(const struct node_config *cfg)
 	return err ? err : gmm_init(&gmm, &p, &gmm_heap);
 }
 
+/*
+ * A pComponent gmon declared down, or that came back as a new incarnation, runs none
+ * of the processes it had: it leaves GPM at once, not after three missed reports, so
+ * no new process is sent there, and its next report registers it afresh. An
+ * mComponent stays in GMM until its reports stop: gmm_node_down() would hand its
+ * vRegions to their backups, which hold nothing until replication (issue 11) fills
+ * them.
+ */
+static void node_event(uint8_t node, enum node_event ev)
+{
+	int err;
+
+	if (ev == NODE_EVENT_UP || !is_pmon[node])
+		return;
+	spin_lock(&gpm_lock);
+	err = gpm_node_down(&gpm, node);
+	spin_unlock(&gpm_lock);
+	if (!err)
+		pr_info("pmon %u %s: out of GPM until it reports again", node,
+			ev == NODE_EVENT_DOWN ? "down" : "restarted");
+}
+
 const struct monitor monitor = {
 	.role = ROLE_GMON,
 	.ops = gmon_ops,
 	.nops = NET_OPCODE_MAX,
 	.start = gmon_start,
+	.node_event = node_event,
 };

@@ -12,8 +12,10 @@
 #include "kernel/sched.h"
 #include "net/rpc.h"
 
-/* Bring the network up for this node; ops[] is the monitor's RPC table (may be NULL). */
-int msg_init(const struct node_config *cfg, const struct rpc_op *ops, unsigned nops);
+struct monitor;
+
+/* Bring the network up for this node: serve mon's RPC table, tell it of node events. */
+int msg_init(const struct node_config *cfg, const struct monitor *mon);
 
 /*
  * Call opcode on peer and wait for the answer: the response length (copied to resp,

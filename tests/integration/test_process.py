@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, PYTHON, REPO, ToolCluster, module_cluster, node, wait_for
+from conftest import (BUILD, PYTHON, REPO, ToolCluster, module_cluster, node, tessera,
+                      wait_for)
 
 USER = BUILD / "user"
 BUSYBOX = "/bin/busybox"
@@ -240,6 +241,25 @@ def test_nothing_is_left_behind_on_the_mmons(cluster):
     def empty():
         return all(cluster.kv("memstats", m)["nprocs"] == "0" for m in ("mmon0", "mmon1"))
     assert wait_for(empty, 30), [cluster.kv("memstats", m) for m in ("mmon0", "mmon1")]
+
+
+def test_gpm_drops_a_pmon_gmon_declares_down(cluster):
+    """pmon1's link is cut until gmon declares it down (hb_timeout_ms, 2 s, before
+    GPM's own three missed reports): from that verdict on, `run any` sends every
+    program to pmon0 and each runs. After the link is back pmon1 joins GPM again."""
+    pmon1 = cluster.node_id("pmon1")
+    gmon = len(cluster.log("gmon0"))
+    down = tessera("fault", "link", "pmon1", "down", run_dir=cluster.run, timeout=30)
+    assert down.returncode == 0, down
+    try:
+        assert wait_for(lambda: f"node {pmon1} (pmon1) down" in cluster.log("gmon0")[gmon:], 30)
+        assert f"pmon {pmon1} down: out of GPM" in cluster.log("gmon0")[gmon:]
+        runs = [cluster.tool("run", "any", USER / "hello", 2) for _ in range(4)]
+    finally:
+        up = tessera("fault", "link", "pmon1", "up", run_dir=cluster.run, timeout=30)
+    assert up.returncode == 0, up
+    assert [r.returncode for r in runs] == [2] * 4, [r.stderr for r in runs]
+    assert wait_for(lambda: f"pComponent {pmon1} joins" in cluster.log("gmon0")[gmon:], 30)
 
 
 def tools_running(run):
