@@ -341,17 +341,17 @@ int gmm_lookup(const struct gmm *g, uint32_t mm, uint32_t vregion,
 }
 
 /*
- * Drop every record of mm (home and vRegions); returns how many. An empty table goes
- * back to the allocator.
+ * Drop every record of the mms first..last (home and vRegions); returns how many. An
+ * empty table goes back to the allocator.
  */
-int gmm_release(struct gmm *g, uint32_t mm)
+int gmm_release_range(struct gmm *g, uint32_t first, uint32_t last)
 {
 	size_t lo, hi;
 
-	if (!mm_ok(mm))
+	if (!mm_ok(first) || !mm_ok(last) || first > last)
 		return -EINVAL;
-	lo = lower_bound(g, rec_key(mm, 0));
-	hi = lower_bound(g, rec_key(mm + 1, 0));
+	lo = lower_bound(g, rec_key(first, 0));
+	hi = lower_bound(g, rec_key(last + 1, 0));
 	if (hi == lo)
 		return 0;
 	memmove(&g->recs[lo], &g->recs[hi], (g->nrecs - hi) * sizeof(g->recs[0]));
@@ -359,6 +359,11 @@ int gmm_release(struct gmm *g, uint32_t mm)
 	if (g->nrecs == 0)
 		gmm_fini(g);
 	return (int)(hi - lo);
+}
+
+int gmm_release(struct gmm *g, uint32_t mm)
+{
+	return gmm_release_range(g, mm, mm);
 }
 
 /* Charge the node holding a copied record's pages, if it is still registered. */

@@ -291,23 +291,28 @@ static int gmon_start(const struct node_config *cfg)
 /*
  * A pComponent gmon declared down, or that came back as a new incarnation, runs none
  * of the processes it had: it leaves GPM at once, not after three missed reports, so
- * no new process is sent there, and its next report registers it afresh. An
+ * no new process is sent there, and its next report registers it afresh; GMM forgets
+ * the placements of every mm id it numbered (the mmons free the spaces themselves,
+ * mcomponent/reap.c), so a new incarnation reusing those ids starts clean. An
  * mComponent stays in GMM until its reports stop: gmm_node_down() would hand its
  * vRegions to their backups, which hold nothing until replication (issue 11) fills
  * them.
  */
 static void node_event(uint8_t node, enum node_event ev)
 {
-	int err;
+	uint32_t first = (uint32_t)node << NET_MM_SEQ_BITS;
+	int err, recs;
 
 	if (ev == NODE_EVENT_UP || !is_pmon[node])
 		return;
 	spin_lock(&gpm_lock);
 	err = gpm_node_down(&gpm, node);
 	spin_unlock(&gpm_lock);
-	if (!err)
-		pr_info("pmon %u %s: out of GPM until it reports again", node,
-			ev == NODE_EVENT_DOWN ? "down" : "restarted");
+	spin_lock(&gmm_lock);
+	recs = gmm_release_range(&gmm, first ? first : 1, first | ((1u << NET_MM_SEQ_BITS) - 1));
+	spin_unlock(&gmm_lock);
+	pr_info("pmon %u %s: %s GPM until it reports again; %d placements released", node,
+		ev == NODE_EVENT_DOWN ? "down" : "restarted", err ? "not in" : "out of", recs);
 }
 
 const struct monitor monitor = {

@@ -8,7 +8,6 @@
 #define LOG_SUBSYS "mmon bcache"
 #include "kernel/errno.h"
 #include "kernel/mm.h"
-#include "kernel/msg.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "lib/string.h"
@@ -152,7 +151,7 @@ static int file_get(uint8_t smon, const struct fs_handle *h, struct bidx_file **
 		spin_unlock(&bcache_lock);
 		if (*out)
 			return 0;
-		ret = msg_rpc(smon, X2S_GETATTR, h, sizeof(*h), &a, sizeof(a), MMON_FS_TIMEOUT);
+		ret = smon_rpc(smon, X2S_GETATTR, h, sizeof(*h), &a, sizeof(a));
 		if (ret >= 0 && ret != sizeof(a))
 			ret = -EPROTO;
 		if (ret < 0 || (a.a.mode & MODE_IFMT) != MODE_IFREG)
@@ -235,7 +234,7 @@ static int fill_window(struct bidx_file *f, uint64_t at)
 	if (ret > 0) {
 		q.offset = first << BIDX_PAGE_SHIFT;
 		q.len = n << BIDX_PAGE_SHIFT;
-		ret = msg_rpc(f->smon, X2S_READ, &q, sizeof(q), buf, q.len, MMON_FS_TIMEOUT);
+		ret = smon_rpc(f->smon, X2S_READ, &q, sizeof(q), buf, q.len);
 		mmon_count(&stats.reads);
 		spin_lock(&bcache_lock);
 		fill_done(f, first, n, id, buf, ret);
@@ -404,8 +403,7 @@ static int flush_run(struct bidx_file *f, uint8_t *buf)
 	spin_unlock(&bcache_lock);
 	memcpy(buf, &q, sizeof(q));
 	if (q.len)
-		ret = msg_rpc(f->smon, X2S_WRITE, buf, sizeof(q) + q.len, &w, sizeof(w),
-			      MMON_FS_TIMEOUT);
+		ret = smon_rpc(f->smon, X2S_WRITE, buf, sizeof(q) + q.len, &w, sizeof(w));
 	if (ret >= 0 && q.len && ret != sizeof(w))
 		ret = -EPROTO;
 	spin_lock(&bcache_lock);
@@ -536,8 +534,7 @@ int bcache_read(uint8_t smon, const void *req, size_t len, void *resp, size_t re
 		return -EINVAL;
 	ret = file_get(smon, &q.h, &f);
 	if (ret < 0 || !f)
-		return ret < 0 ? ret : msg_rpc(smon, X2S_READ, req, len, resp, resp_max,
-					       MMON_FS_TIMEOUT);
+		return ret < 0 ? ret : smon_rpc(smon, X2S_READ, req, len, resp, resp_max);
 	ret = read_loop(f, &q, resp);
 	file_put(f);
 	return ret;
@@ -580,7 +577,7 @@ static int sync_file(struct bidx_file *f)
 
 	if (err)
 		return err;
-	return msg_rpc(f->smon, X2S_FSYNC, &q, sizeof(q), NULL, 0, MMON_FS_TIMEOUT);
+	return smon_rpc(f->smon, X2S_FSYNC, &q, sizeof(q), NULL, 0);
 }
 
 int bcache_write(uint8_t smon, const void *req, size_t len, void *resp, size_t resp_max)
@@ -595,8 +592,7 @@ int bcache_write(uint8_t smon, const void *req, size_t len, void *resp, size_t r
 		return -EINVAL;
 	ret = file_get(smon, &q.h, &f);
 	if (ret < 0 || !f)
-		return ret < 0 ? ret : msg_rpc(smon, X2S_WRITE, req, len, resp, resp_max,
-					       MMON_FS_TIMEOUT);
+		return ret < 0 ? ret : smon_rpc(smon, X2S_WRITE, req, len, resp, resp_max);
 	ret = write_loop(f, &q, (const uint8_t *)req + sizeof(q), &w);
 	if (!ret && (q.flags & X2S_SYNC))
 		ret = sync_file(f);
@@ -618,7 +614,7 @@ int bcache_fsync(uint8_t smon, const void *req, size_t len)
 	f = file_ref(&q.h);
 	spin_unlock(&bcache_lock);
 	if (!f)
-		return msg_rpc(smon, X2S_FSYNC, req, len, NULL, 0, MMON_FS_TIMEOUT);
+		return smon_rpc(smon, X2S_FSYNC, req, len, NULL, 0);
 	ret = sync_file(f);
 	file_put(f);
 	return ret;
@@ -634,7 +630,7 @@ static int truncate_file(struct bidx_file *f, uint64_t size)
 	int ret;
 
 	file_hold(f);
-	ret = msg_rpc(f->smon, X2S_TRUNCATE, &q, sizeof(q), NULL, 0, MMON_FS_TIMEOUT);
+	ret = smon_rpc(f->smon, X2S_TRUNCATE, &q, sizeof(q), NULL, 0);
 	if (ret >= 0) {
 		spin_lock(&bcache_lock);
 		bidx_truncate(&bc, f, size);
@@ -654,8 +650,7 @@ int bcache_truncate(uint8_t smon, const void *req, size_t len)
 	memcpy(&q, req, sizeof(q));
 	ret = file_get(smon, &q.h, &f);
 	if (ret < 0 || !f)
-		return ret < 0 ? ret : msg_rpc(smon, X2S_TRUNCATE, req, len, NULL, 0,
-					       MMON_FS_TIMEOUT);
+		return ret < 0 ? ret : smon_rpc(smon, X2S_TRUNCATE, req, len, NULL, 0);
 	ret = truncate_file(f, q.offset);
 	file_put(f);
 	return ret;

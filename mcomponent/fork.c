@@ -35,6 +35,7 @@ static int fork_space(struct space *p, uint32_t child, struct space **out, long 
 	if (err)
 		return err;
 	c->pmon = p->pmon;
+	c->born = p->born;
 	c->host = p->host;
 	c->vnode = p->vnode;
 	err = vma_space_copy(&c->vs, &p->vs);
@@ -87,6 +88,7 @@ int fork_mm(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
+	reap_now(peer);		/* before holding p: it may be one to reap */
 	err = space_get_pmon_home(q.parent, peer, "fork", &p);
 	if (err)
 		return err;

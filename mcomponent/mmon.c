@@ -123,6 +123,8 @@ static int mmon_start(const struct node_config *cfg)
 	err = pages_init();
 	if (!err)
 		err = bcache_init();
+	if (!err)
+		err = reap_init();
 	if (err)
 		return err;
 	__atomic_store_n(&mmon_ready, true, __ATOMIC_RELEASE);
@@ -138,4 +140,5 @@ const struct monitor monitor = {
 	.ops = mmon_ops,
 	.nops = NET_OPCODE_MAX,
 	.start = mmon_start,
+	.node_event = reap_node_event,
 };

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kernel/config.h"
+#include "kernel/monitor.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
 #include "mcomponent/vma.h"
@@ -63,6 +64,7 @@ struct space {
 	uint8_t host;			/* fixed; home: who may stage the image */
 	uint8_t home;			/* fixed; the home (this node if is_home) */
 	uint8_t pmon;			/* the node running mm: the only one served */
+	uint32_t born;			/* home: pmon's reap_gen() when it was made */
 	uint32_t vnode;
 	bool execd;			/* home: an exec loaded the image into it */
 	struct image *image;		/* home: staged, then the one it runs; or NULL */
@@ -103,6 +105,8 @@ void space_put(struct space *s);
 /* Free a held space's pages, vmas and image; it leaves the table at once. */
 void space_kill(struct space *s);
 unsigned space_count(void);
+/* Up to max ids of pmon's home spaces born before generation g; how many. */
+unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max);
 /* Tell gmon (X2G_RELEASE) to forget mm's placements; errors are only logged. */
 void space_release(uint32_t mm);
 /* Hold mm's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
@@ -133,6 +137,16 @@ int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page);
 unsigned sync_free_all(struct space *s);
 int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *pages);
 
+/*
+ * reap.c: free the spaces of a pmon gmon declared dead or that restarted. reap_gen()
+ * counts its deaths; reap_now() finishes reaping before one of its requests makes a
+ * space; reap_node_event() is the role's node_event.
+ */
+int reap_init(void);
+uint32_t reap_gen(uint8_t pmon);
+void reap_now(uint8_t pmon);
+void reap_node_event(uint8_t node, enum node_event ev);
+
 /* image.c: an image of len bytes held once; image_read() is elf.c's read callback. */
 struct image *image_new(uint32_t len);
 struct image *image_get(struct image *im);
@@ -141,6 +155,10 @@ int image_write(struct image *im, uint32_t off, const void *buf, size_t n);
 int image_read(void *ctx, uint64_t off, void *buf, size_t len);
 /* image_file.c: the whole of vnode's file at path, read from storage (for execve). */
 int image_from_file(uint32_t vnode, const char *path, struct image **out);
+
+/* files.c: a call to smon, sent again once if smon's restart cut it. */
+int smon_rpc(uint8_t smon, uint16_t opcode, const void *req, size_t len, void *resp,
+	     size_t resp_max);
 
 /*
  * bcache.c: the buffer cache of the vNodes this node fronts. Each takes an X2S_*

@@ -137,6 +137,19 @@ void space_kill(struct space *s)
 	spin_unlock(&space_lock);
 }
 
+unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max)
+{
+	unsigned n = 0;
+
+	spin_lock(&space_lock);
+	for (unsigned b = 0; b < SPACE_BUCKETS && n < max; b++)
+		for (struct space *s = table[b]; s && n < max; s = s->next)
+			if (s->is_home && s->pmon == pmon && s->born < g)
+				ids[n++] = s->mm;
+	spin_unlock(&space_lock);
+	return n;
+}
+
 unsigned space_count(void)
 {
 	return __atomic_load_n(&nspaces, __ATOMIC_RELAXED);
@@ -276,12 +289,14 @@ int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	err = mm_new_image(&q, req, len, peer, &im);
 	if (err)
 		return err;
+	reap_now(peer);
 	err = space_create(q.mm, true, mmon_self, &s);
 	if (err) {
 		image_put(im);
 		return err;
 	}
 	s->pmon = peer;
+	s->born = reap_gen(peer);
 	s->host = q.path_len ? 0xff : q.host;	/* 0xff: nobody stages it */
 	s->vnode = q.vnode;
 	s->image = im;

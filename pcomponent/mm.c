@@ -38,7 +38,7 @@ static uint32_t new_id(void)
 
 	spin_lock(&id_lock);
 	next_seq = next_seq % 0xffff + 1;
-	id = (uint32_t)self_id << 16 | next_seq;
+	id = (uint32_t)self_id << NET_MM_SEQ_BITS | next_seq;
 	spin_unlock(&id_lock);
 	return id;
 }

@@ -16,6 +16,7 @@
  * An address space is named by its mm id, unique in the cluster; the threads of a
  * process share one, and a forked child gets a new one. pids are for hosts only.
  */
+#define NET_MM_SEQ_BITS 16	/* an mm id: its pmon's node id above a sequence */
 #define NET_PAGE_SIZE 4096
 #define NET_VREGION_SHIFT 30
 #define NET_IMAGE_MAX (64u << 20)	/* largest ELF image a home stages */

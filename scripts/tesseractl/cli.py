@@ -5,13 +5,14 @@
 # `run` and `shell` become build/tessera-net (docs/running.md): the program's
 # status, or the tool's own codes. `put`, `get` and `ls` become `tessera-net fs`
 # (a running cluster's vNode files), `image` becomes build/tessera-fs (disk
-# images offline; docs/storage.md).
+# images offline; docs/storage.md). `node` talks to the running launcher
+# (control.py): 0 ok, 1 refused, 2 no launcher answers.
 import argparse
 import collections
 import os
 import sys
 
-from . import fabric, topology, up
+from . import control, fabric, topology, up
 
 Dirs = collections.namedtuple("Dirs", "repo run build")
 
@@ -60,6 +61,16 @@ def parser(repo):
         help="an interactive busybox sh on a vNode",
         description="Debian's busybox sh, interactive, on the running cluster: "
         "type commands, Ctrl-C interrupts the one running, Ctrl-D leaves.")
+    n = sub.add_parser(
+        "node", parents=[common],
+        help="kill, stop, continue or restart a node of the running cluster",
+        description="Ask the launcher running the cluster in --run-dir to act on "
+        "one node: kill (SIGKILL its QEMU; the launcher goes on), stop (SIGSTOP: "
+        "a hung node), cont (SIGCONT), restart (kill if running, boot it again "
+        "with the same configuration and disk; returns once it is ready), or "
+        "list the nodes' states. Exit status: 0 ok, 1 refused, 2 no launcher.")
+    n.add_argument("verb", choices=control.VERBS)
+    n.add_argument("name", nargs="?", metavar="NAME")
     files_parsers(sub, common)
     return p
 
@@ -162,6 +173,8 @@ def main(repo, argv=None):
         return fabric.fault_main(os.path.abspath(args.run_dir), args.words)
     if args.command in ("run", "shell"):
         return run_main(args)
+    if args.command == "node":
+        return control.node_main(os.path.abspath(args.run_dir), args.verb, args.name)
     if args.command in ("put", "get", "ls", "image"):
         return files_main(args)
     try:

@@ -8,7 +8,7 @@ import signal
 import sys
 import time
 
-from . import fabric, nodecfg, qemu, watch
+from . import control, fabric, nodecfg, qemu, watch
 
 POLL = 0.05             # seconds between log polls while booting
 UP_POLL = 0.2           # ... and once the cluster is up
@@ -44,6 +44,8 @@ class Vm:
         self.log = None
         self.started = None
         self.ready_at = None
+        self.state = "running"      # or "stopped", "killed" (tessera node)
+        self.restarts = 0
 
     def start(self, cluster, accel, iso, fabric_dir):
         for ext in (".cfg", ".log", ".stderr", ".pid", ".mon"):
@@ -60,6 +62,25 @@ class Vm:
         with open(self.base + ".pid", "w") as f:
             f.write(f"{self.proc.pid}\n")
 
+    def restart(self, cluster, accel, iso, fabric_dir):
+        """Boot the node again with the same configuration (and disk): a
+        running QEMU is killed first. The old serial log is kept as
+        <name>.log.N; QEMU's end of the fabric port is unbound so the new one
+        can bind it."""
+        if self.state != "killed":
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        self.restarts += 1
+        os.replace(self.log_path, f"{self.log_path}.{self.restarts}")
+        remove(os.path.join(fabric_dir, f"{self.node.name}.peer.sock"))
+        self.ready_at = None
+        self.state = "running"
+        info(f"{self.node.name}: restarting (earlier log kept as "
+             f"{shown(self.log_path)}.{self.restarts})")
+        self.start(cluster, accel, iso, fabric_dir)
+
     def disk(self):
         """An smon's disk image, made ready (see qemu.prepare_disk); None
         for other roles. Without a disk key it is <run dir>/<name>.disk,
@@ -75,7 +96,10 @@ class Vm:
     # Poll QEMU before reading the log: a VM that printed its last words and
     # exited between the two must still have those words seen.
     def check(self):
-        """Read new log lines; return why the node failed, or None."""
+        """Read new log lines; return why the node failed, or None. A node
+        killed on purpose (tessera node kill) has not failed."""
+        if self.state == "killed":
+            return None
         status = self.proc.poll()
         for line in self.log.new_lines():
             kind, why = watch.classify(line, self.node)
@@ -198,17 +222,37 @@ def wait_ready(vms, fab, timeout, sigs):
         time.sleep(POLL)
 
 
-def stay_up(vms, fab, sigs):
+def stay_up(cluster, accel, dirs, vms, fab, sigs):
     """Watch a ready cluster until a signal (0) or a node or the fabric
-    dies (1)."""
+    dies (1), serving `tessera node` requests meanwhile."""
+    def restart(vm):
+        vm.restart(cluster, accel, iso_path(dirs.build, vm.node.role), fab.dir)
+
     print_table(vms)
+    try:
+        ctl = control.Control(dirs.run, vms, restart)
+    except OSError as e:
+        error(f"cannot serve tessera node requests: {e}")
+        return 1
     info("cluster ready; Ctrl-C to stop")
+    try:
+        return watch_up(cluster, vms, fab, sigs, ctl)
+    finally:
+        ctl.close()
+
+
+def watch_up(cluster, vms, fab, sigs, ctl):
     while not sigs.signum:
         if fab.check():
             return fail_fabric(fab, fab.check())
+        ctl.poll()
         for vm in vms:
             why = vm.check()
+            if why is None and vm.ready_at is None and \
+                    vm.boot_seconds() > cluster.boot_timeout:
+                why = f"no ready line within {cluster.boot_timeout:g} s (boot_timeout)"
             if why:
+                ctl.failed(vm, why)
                 return fail(vm, why)
         time.sleep(UP_POLL)
     info(f"{sigs.name()}: stopping the cluster")
@@ -255,7 +299,7 @@ def boot(cluster, accel, dirs, vms, fab, sigs, smoke):
             return 1
     code = wait_ready(vms, fab, cluster.boot_timeout, sigs)
     if code == 0 and not smoke:
-        code = stay_up(vms, fab, sigs)
+        code = stay_up(cluster, accel, dirs, vms, fab, sigs)
     return code
 
 
@@ -327,6 +371,9 @@ def up(cluster, dirs, smoke=False):
         try:
             code = boot(cluster, accel, dirs, vms, fab, sigs, smoke)
         finally:
+            for vm in vms:
+                if vm.state == "stopped":
+                    vm.proc.send_signal(signal.SIGCONT)
             qemu.stop_all([vm.proc for vm in vms if vm.proc])
             for vm in vms:
                 vm.stopped()

@@ -447,6 +447,33 @@ static void gmm_release_frees_one_process(void)
 	teardown(&g);
 }
 
+/* A pmon's whole id range goes at once (its death); its neighbours' ids stay. */
+static void gmm_release_range_frees_one_pmon(void)
+{
+	const uint32_t ids[] = { 0x1ffff, 0x20001, 0x2abcd, 0x2ffff, 0x30000 };
+	struct gmm g;
+	uint8_t o, b, h;
+
+	setup(&g, 0);
+	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		CHECK(gmm_place_home(&g, ids[i], 0, &h) == 0);
+		CHECK(gmm_place_vregion(&g, ids[i], 5, 0, &o, &b) == 0);
+	}
+	CHECK(gmm_release_range(&g, 0x20000, 0x2ffff) == 6);
+	CHECK(g.nrecs == 4);
+	CHECK(gmm_lookup(&g, 0x1ffff, 5, &o, &b) == 0);
+	CHECK(gmm_lookup(&g, 0x30000, 5, &o, &b) == 0);
+	CHECK(gmm_lookup(&g, 0x2abcd, 5, &o, &b) == -ENOENT);
+	CHECK(gmm_release_range(&g, 0x20000, 0x2ffff) == 0);
+	CHECK(gmm_release_range(&g, 2, 1) == -EINVAL);
+	CHECK(gmm_release_range(&g, 0, 5) == -EINVAL);
+	CHECK(gmm_release_range(&g, 1, GMM_MM_MAX + 1) == -EINVAL);
+	CHECK(gmm_release_range(&g, 1, GMM_MM_MAX) == 4);
+	CHECK(g.nrecs == 0 && heap.live == 0);
+	teardown(&g);
+}
+
 /* Hostile mm ids, vRegion indexes and NULL outputs: -EINVAL, no record, no charge. */
 static void gmm_invalid_inputs_rejected(void)
 {
@@ -607,6 +634,7 @@ static const struct unit_test tests[] = {
 	TEST(gmm_node_down_of_unknown_node_is_enoent),
 	TEST(gmm_repeated_placement_is_stable),
 	TEST(gmm_release_frees_one_process),
+	TEST(gmm_release_range_frees_one_pmon),
 	TEST(gmm_invalid_inputs_rejected),
 	TEST(gmm_allocation_failure_handled),
 	TEST(gmm_record_limit_is_enomem),
