@@ -128,6 +128,27 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 	return err ? err : msg_rpc_wait(&c);
 }
 
+#define MSG_RETRY_GAP (100 * NSEC_PER_MSEC)	/* between two tries of msg_rpc_patient */
+
+static bool transport_error(int err)
+{
+	return err == -ETIMEDOUT || err == -ECONNRESET || err == -EHOSTUNREACH;
+}
+
+int msg_rpc_patient(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+		    size_t resp_max, uint64_t timeout_ns, uint64_t patience_ns)
+{
+	uint64_t until = clock_ns() + patience_ns;
+	int ret;
+
+	for (;;) {
+		ret = msg_rpc(peer, opcode, req, len, resp, resp_max, timeout_ns);
+		if (!transport_error(ret) || clock_ns() >= until)
+			return ret;
+		sleep_ns(MSG_RETRY_GAP);
+	}
+}
+
 static void cq_notify(void *arg)
 {
 	slot_finish(arg);

@@ -366,6 +366,37 @@ int gmm_release(struct gmm *g, uint32_t mm)
 	return gmm_release_range(g, mm, mm);
 }
 
+/*
+ * A record a restarted gmon's predecessor made, as the node holding it reports it
+ * (M2G_RESTORE): owner keeps mm's vRegion idx (GMM_IDX_HOME via gmm_restore_home).
+ * 1 if recorded, 0 if a record stands already (it wins), -EINVAL bad arguments,
+ * -ENOMEM. Nothing is charged: the owner's next report counts those pages.
+ */
+static int restore(struct gmm *g, uint32_t mm, uint32_t idx, uint8_t owner, uint8_t backup)
+{
+	int err;
+
+	if (!mm_ok(mm) || owner == GMM_NONE || owner == backup)
+		return -EINVAL;
+	if (rec_find(g, rec_key(mm, idx)))
+		return 0;
+	err = rec_insert(g, rec_key(mm, idx), owner, backup);
+	return err ? err : 1;
+}
+
+int gmm_restore_home(struct gmm *g, uint32_t mm, uint8_t home)
+{
+	return restore(g, mm, GMM_IDX_HOME, home, GMM_NONE);
+}
+
+int gmm_restore_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint8_t owner,
+			uint8_t backup)
+{
+	if (vregion >= g->p.nvregions)
+		return -EINVAL;
+	return restore(g, mm, vregion, owner, backup);
+}
+
 /* Charge the node holding a copied record's pages, if it is still registered. */
 static void charge_copy(struct gmm *g, const struct gmm_rec *r)
 {

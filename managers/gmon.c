@@ -250,6 +250,76 @@ static int storage(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 	return sizeof(out);
 }
 
+/* A record of an M2G_RESTORE from mmon peer, checked before any is taken. */
+static bool restore_ok(const struct m2g_restore *r, uint8_t peer)
+{
+	if (r->rsvd[0] || r->rsvd[1])
+		return false;
+	switch (r->kind) {
+	case RESTORE_HOME:
+		return r->owner == 0 && r->idx == 0;
+	case RESTORE_VREGION:
+		return is_mmon[r->owner];	/* gmm checks idx */
+	case RESTORE_FRONT:
+		return is_smon[r->owner] && r->idx == 0 && r->key != 0 && peer != r->owner;
+	}
+	return false;
+}
+
+/* Take one checked record; 1 taken, 0 one stood, or a negative errno. */
+static int restore_one(const struct m2g_restore *r, uint8_t peer)
+{
+	int ret;
+
+	if (r->kind == RESTORE_FRONT) {
+		spin_lock(&gsm_lock);
+		ret = gsm_restore(&gsm, r->key, r->owner, peer);
+		spin_unlock(&gsm_lock);
+		return ret;
+	}
+	spin_lock(&gmm_lock);
+	if (r->kind == RESTORE_HOME)
+		ret = gmm_restore_home(&gmm, r->key, peer);
+	else
+		ret = gmm_restore_vregion(&gmm, r->key, r->idx, r->owner, GMM_NONE);
+	spin_unlock(&gmm_lock);
+	return ret;
+}
+
+/*
+ * M2G_RESTORE: this gmon is a new incarnation, and an mmon tells it what the old one
+ * had placed on it (mcomponent/restore.c). A record already made stands.
+ */
+static int restore(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
+		   size_t resp_max)
+{
+	const struct m2g_restore *recs = req;
+	struct m2g_restore r;
+	size_t n = len / sizeof(r);
+	unsigned taken = 0;
+	int err = 0, ret;
+
+	(void)ctx, (void)resp, (void)resp_max;
+	if (!is_mmon[peer])
+		return -EPERM;
+	if (len % sizeof(r))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&r, &recs[i], sizeof(r));
+		if (!restore_ok(&r, peer))
+			return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&r, &recs[i], sizeof(r));
+		ret = restore_one(&r, peer);
+		if (ret < 0 && !err)
+			err = ret;
+		taken += ret > 0;
+	}
+	pr_info("mComponent %u restored %u of %zu records (%d)", peer, taken, n, err);
+	return err;
+}
+
 static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 	RPC_OP(M2G_MEM_REPORT, mem_report),
 	RPC_OP(X2G_PLACE, place),
@@ -259,6 +329,7 @@ static const struct rpc_op gmon_ops[NET_OPCODE_MAX] = {
 	RPC_OP(H2G_PLACE_PROC, place_proc),
 	RPC_OP(S2G_STORAGE_REPORT, storage_report),
 	RPC_OP(X2G_STORAGE, storage),
+	RPC_OP(M2G_RESTORE, restore),
 };
 
 static int gmon_start(const struct node_config *cfg)

@@ -151,3 +151,19 @@ int gsm_place(struct gsm *g, uint32_t vnode, uint8_t mmon, uint64_t now,
 	*made = true;
 	return 0;
 }
+
+/*
+ * A vNode's placement as its front reports it to a restarted gmon (M2G_RESTORE):
+ * 1 recorded, 0 one stands already (it wins), -EINVAL, -ENOSPC the table is full.
+ */
+int gsm_restore(struct gsm *g, uint32_t vnode, uint8_t smon, uint8_t mmon)
+{
+	if (vnode == 0 || smon == GSM_NONE || mmon == GSM_NONE)
+		return -EINVAL;
+	if (vnode_find(g, vnode))
+		return 0;
+	if (g->nvnodes == GSM_MAX_VNODES)
+		return -ENOSPC;
+	g->vnodes[g->nvnodes++] = (struct gsm_vnode){ vnode, smon, mmon };
+	return 1;
+}

@@ -46,6 +46,20 @@ static void front_add(uint32_t vnode, uint8_t smon)
 	spin_unlock(&front_lock);
 }
 
+unsigned files_fronts(struct m2g_restore *out, unsigned max)
+{
+	unsigned n = 0;
+
+	spin_lock(&front_lock);
+	for (unsigned i = 0; i < FRONT_SLOTS && n < max; i++)
+		if (fronts[i].vnode)
+			out[n++] = (struct m2g_restore){ .key = fronts[i].vnode,
+							 .kind = RESTORE_FRONT,
+							 .owner = fronts[i].smon };
+	spin_unlock(&front_lock);
+	return n;
+}
+
 /*
  * The smon keeping vnode's files, if GSM says this node fronts them. A placement
  * never changes, so the answer is remembered (a few vNodes at a time).
@@ -59,8 +73,8 @@ static int smon_of(uint32_t vnode, uint8_t peer, uint8_t *smon)
 		return 0;
 	if (mmon_gmon == 0xff)
 		return -EHOSTUNREACH;
-	ret = msg_rpc(mmon_gmon, X2G_STORAGE, &vnode, sizeof(vnode), &g, sizeof(g),
-		      MMON_RPC_TIMEOUT);
+	ret = msg_rpc_patient(mmon_gmon, X2G_STORAGE, &vnode, sizeof(vnode), &g, sizeof(g),
+			      MMON_RPC_TIMEOUT, MMON_GMON_PATIENCE);
 	if (ret < 0)
 		return ret;
 	if (ret != sizeof(g) || !mmon_is(g.smon, ROLE_SMON))

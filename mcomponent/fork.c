@@ -53,22 +53,33 @@ static int fork_space(struct space *p, uint32_t child, struct space **out, long 
 	return 0;
 }
 
+static int copy_placements(const struct m2g_mm_copy *q)
+{
+	return msg_rpc_patient(mmon_gmon, M2G_MM_COPY, q, sizeof(*q), NULL, 0, MMON_RPC_TIMEOUT,
+			       MMON_GMON_PATIENCE);
+}
+
 /*
  * M2G_MM_COPY: gmon places child where parent is. -ENOENT (parent has no placement)
  * is fine while parent has no vRegion either: an execve'd space, whose home the pmon
- * did not place, before its exec. On failure, release what the copy may have made
- * (its answer may be what got lost), unless gmon said child already had placements:
- * those are not ours. Without a gmon nothing was ever placed.
+ * did not place, before its exec. With vRegions it means gmon restarted and has not
+ * heard of parent yet (the restorer waits for p, which we hold): tell it, and copy
+ * again. A gmon restarting is waited for. On failure, release what the copy may have
+ * made (its answer may be what got lost), unless gmon said child already had
+ * placements: those are not ours. Without a gmon nothing was ever placed.
  */
 static int fork_placements(struct space *p, uint32_t child)
 {
 	struct m2g_mm_copy q = { .parent = p->mm, .child = child };
+	bool placed = vregion_map_next(&p->owners, 0, VREGION_COUNT) >= 0;
 	int ret;
 
 	if (mmon_gmon == 0xff)
 		return 0;
-	ret = msg_rpc(mmon_gmon, M2G_MM_COPY, &q, sizeof(q), NULL, 0, MMON_RPC_TIMEOUT);
-	if (ret >= 0 || (ret == -ENOENT && vregion_map_next(&p->owners, 0, VREGION_COUNT) < 0))
+	ret = copy_placements(&q);
+	if (ret == -ENOENT && placed && restore_space(p) == 0)
+		ret = copy_placements(&q);
+	if (ret >= 0 || (ret == -ENOENT && !placed))
 		return 0;
 	pr_warn("M2G_MM_COPY mm=%u -> mm=%u to gmon failed (%d)", p->mm, child, ret);
 	if (ret != -EEXIST)

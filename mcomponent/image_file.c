@@ -23,8 +23,8 @@ static int front_of(uint32_t vnode, uint8_t *front)
 
 	if (mmon_gmon == 0xff)
 		return -ENOENT;		/* no gmon, no storage: no such file */
-	ret = msg_rpc(mmon_gmon, X2G_STORAGE, &vnode, sizeof(vnode), &g, sizeof(g),
-		      MMON_RPC_TIMEOUT);
+	ret = msg_rpc_patient(mmon_gmon, X2G_STORAGE, &vnode, sizeof(vnode), &g, sizeof(g),
+			      MMON_RPC_TIMEOUT, MMON_GMON_PATIENCE);
 	if (ret < 0)
 		return ret == -EAGAIN ? -ENOENT : ret;
 	if (ret != sizeof(g) || !mmon_is(g.mmon, ROLE_MMON))

@@ -125,6 +125,8 @@ static int mmon_start(const struct node_config *cfg)
 		err = bcache_init();
 	if (!err)
 		err = reap_init();
+	if (!err)
+		err = restore_init();
 	if (err)
 		return err;
 	__atomic_store_n(&mmon_ready, true, __ATOMIC_RELEASE);
@@ -135,10 +137,17 @@ static int mmon_start(const struct node_config *cfg)
 	return thread_create("mem-report", reporter, NULL, 0) ? 0 : -ENOMEM;
 }
 
+/* A pmon's death frees its spaces; gmon's restart has it told what lives here. */
+static void mmon_node_event(uint8_t node, enum node_event ev)
+{
+	reap_node_event(node, ev);
+	restore_node_event(node, ev);
+}
+
 const struct monitor monitor = {
 	.role = ROLE_MMON,
 	.ops = mmon_ops,
 	.nops = NET_OPCODE_MAX,
 	.start = mmon_start,
-	.node_event = reap_node_event,
+	.node_event = mmon_node_event,
 };

@@ -21,6 +21,7 @@
 
 #define MMON_RPC_TIMEOUT (2 * NSEC_PER_SEC)	/* calls to gmon and other mmons */
 #define MMON_FS_TIMEOUT (30 * NSEC_PER_SEC)	/* calls to smon: a commit of many MiB under TCG */
+#define MMON_GMON_PATIENCE (15 * NSEC_PER_SEC)	/* a gmon restarting: calls wait this long */
 #define MMON_RESERVE 512			/* free pages left to the kernel and network */
 
 /* The layout exec gives a process: an 8 MiB stack at the top, mmap below as Linux. */
@@ -107,6 +108,8 @@ void space_kill(struct space *s);
 unsigned space_count(void);
 /* Up to max ids of pmon's home spaces born before generation g; how many. */
 unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max);
+/* Up to max ids of the home spaces here; how many. */
+unsigned space_list_homes(uint32_t *ids, unsigned max);
 /* Tell gmon (X2G_RELEASE) to forget mm's placements; errors are only logged. */
 void space_release(uint32_t mm);
 /* Hold mm's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
@@ -146,6 +149,10 @@ int reap_init(void);
 uint32_t reap_gen(uint8_t pmon);
 void reap_now(uint8_t pmon);
 void reap_node_event(uint8_t node, enum node_event ev);
+/* restore.c: after gmon restarted, tell it the placements this node depends on. */
+int restore_init(void);
+void restore_node_event(uint8_t node, enum node_event ev);
+int restore_space(struct space *s);
 
 /* image.c: an image of len bytes held once; image_read() is elf.c's read callback. */
 struct image *image_new(uint32_t len);
@@ -156,7 +163,11 @@ int image_read(void *ctx, uint64_t off, void *buf, size_t len);
 /* image_file.c: the whole of vnode's file at path, read from storage (for execve). */
 int image_from_file(uint32_t vnode, const char *path, struct image **out);
 
-/* files.c: a call to smon, sent again once if smon's restart cut it. */
+/*
+ * files.c: a call to smon, sent again once if smon's restart cut it; the vNodes this
+ * node fronts as restore records (up to max; how many).
+ */
+unsigned files_fronts(struct m2g_restore *out, unsigned max);
 int smon_rpc(uint8_t smon, uint16_t opcode, const void *req, size_t len, void *resp,
 	     size_t resp_max);
 

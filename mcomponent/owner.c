@@ -25,7 +25,8 @@ int owner_of(struct space *s, uint32_t r, uint8_t *owner)
 		return -EINVAL;
 	if (mmon_gmon == 0xff)
 		return -EHOSTUNREACH;
-	ret = msg_rpc(mmon_gmon, X2G_PLACE, &q, sizeof(q), &a, sizeof(a), MMON_RPC_TIMEOUT);
+	ret = msg_rpc_patient(mmon_gmon, X2G_PLACE, &q, sizeof(q), &a, sizeof(a),
+			      MMON_RPC_TIMEOUT, MMON_GMON_PATIENCE);
 	if (ret >= 0 && ret != sizeof(a))
 		ret = -EPROTO;
 	if (ret >= 0 && !mmon_is(a.owner, ROLE_MMON))

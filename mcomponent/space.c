@@ -137,17 +137,40 @@ void space_kill(struct space *s)
 	spin_unlock(&space_lock);
 }
 
-unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max)
+/* Up to max ids of home spaces that match(s, arg), under space_lock; how many. */
+static unsigned list_homes(bool (*match)(const struct space *, uint32_t, uint8_t), uint32_t g,
+			   uint8_t pmon, uint32_t *ids, unsigned max)
 {
 	unsigned n = 0;
 
 	spin_lock(&space_lock);
 	for (unsigned b = 0; b < SPACE_BUCKETS && n < max; b++)
 		for (struct space *s = table[b]; s && n < max; s = s->next)
-			if (s->is_home && s->pmon == pmon && s->born < g)
+			if (s->is_home && match(s, g, pmon))
 				ids[n++] = s->mm;
 	spin_unlock(&space_lock);
 	return n;
+}
+
+static bool born_before(const struct space *s, uint32_t g, uint8_t pmon)
+{
+	return s->pmon == pmon && s->born < g;
+}
+
+static bool any_home(const struct space *s, uint32_t g, uint8_t pmon)
+{
+	(void)s, (void)g, (void)pmon;
+	return true;
+}
+
+unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max)
+{
+	return list_homes(born_before, g, pmon, ids, max);
+}
+
+unsigned space_list_homes(uint32_t *ids, unsigned max)
+{
+	return list_homes(any_home, 0, 0, ids, max);
 }
 
 unsigned space_count(void)

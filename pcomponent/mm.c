@@ -43,12 +43,16 @@ static uint32_t new_id(void)
 	return id;
 }
 
-/* Ask GMM which mComponent is the home of mm id, or owns one of its vRegions. */
+/*
+ * Ask GMM which mComponent is the home of mm id, or owns one of its vRegions; a
+ * restarting gmon is waited for (its successor knows the records: mcomponent/restore.c).
+ */
 static int place(uint32_t id, uint32_t vregion, uint8_t *node)
 {
 	struct x2g_place q = { .mm = id, .vregion = vregion };
 	struct g2x_place r;
-	int n = msg_rpc(gmon_id, X2G_PLACE, &q, sizeof(q), &r, sizeof(r), MM_RPC_TIMEOUT);
+	int n = msg_rpc_patient(gmon_id, X2G_PLACE, &q, sizeof(q), &r, sizeof(r), MM_RPC_TIMEOUT,
+				MM_GMON_PATIENCE);
 
 	if (n < 0)
 		return n;

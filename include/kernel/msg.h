@@ -25,6 +25,14 @@ int msg_init(const struct node_config *cfg, const struct monitor *mon);
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns);
 
+/*
+ * msg_rpc to a node that may be restarting (gmon): a transport error (-ETIMEDOUT,
+ * -ECONNRESET, -EHOSTUNREACH) is tried again, 100 ms apart, until patience_ns has
+ * passed since the first try. Only for requests that may run twice.
+ */
+int msg_rpc_patient(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+		    size_t resp_max, uint64_t timeout_ns, uint64_t patience_ns);
+
 /* An RPC in flight: msg_rpc split in two, so a caller can overlap it with another. */
 struct msg_call {
 	struct wait_queue wq;

@@ -75,6 +75,10 @@ int gmm_place_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint64_t now
 int gmm_lookup(const struct gmm *g, uint32_t mm, uint32_t vregion,
 	       uint8_t *owner, uint8_t *backup);
 int gmm_release(struct gmm *g, uint32_t mm);
+/* Records a restarted gmon hears from the nodes: 1 taken, 0 one stands already. */
+int gmm_restore_home(struct gmm *g, uint32_t mm, uint8_t home);
+int gmm_restore_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint8_t owner,
+			uint8_t backup);
 /* Every mm id first..last: a pmon's whole range when it dies. */
 int gmm_release_range(struct gmm *g, uint32_t first, uint32_t last);
 int gmm_copy(struct gmm *g, uint32_t from, uint32_t to);

@@ -55,5 +55,7 @@ bool gsm_eligible(const struct gsm *g, uint8_t node, uint64_t now);
 int gsm_place(struct gsm *g, uint32_t vnode, uint8_t mmon, uint64_t now,
 	      struct gsm_vnode *out, bool *made);
 int gsm_lookup(const struct gsm *g, uint32_t vnode, struct gsm_vnode *out);
+/* A placement a restarted gmon hears from the vNode's front: 1 taken, 0 one stands. */
+int gsm_restore(struct gsm *g, uint32_t vnode, uint8_t smon, uint8_t mmon);
 
 #endif

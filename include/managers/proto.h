@@ -23,6 +23,26 @@ struct m2g_mem_report {
 } __attribute__((packed));
 _Static_assert(sizeof(struct m2g_mem_report) == 16, "mem report");
 
+/*
+ * M2G_RESTORE: after gmon restarted, each mComponent tells the new one the records
+ * the old one had made that it depends on, so running processes and files stay where
+ * they are: HOME, key is an mm whose home is the sender; VREGION, vRegion idx of mm
+ * key is owned by owner; FRONT, key is a vNode whose files owner (an sComponent)
+ * keeps and the sender fronts. A record gmon already has stands.
+ */
+enum m2g_restore_kind { RESTORE_HOME = 1, RESTORE_VREGION = 2, RESTORE_FRONT = 3 };
+
+struct m2g_restore {
+	uint32_t key;		/* mm, or vNode (FRONT) */
+	uint32_t idx;		/* VREGION: the vRegion; else 0 */
+	uint8_t kind;		/* enum m2g_restore_kind */
+	uint8_t owner;		/* VREGION: owner mmon; FRONT: the smon; HOME: 0 */
+	uint8_t rsvd[2];	/* 0 */
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2g_restore) == 12, "restore record");
+
+#define NET_RESTORE_MAX 256	/* records in one M2G_RESTORE */
+
 #define X2G_PLACE_HOME 0xffffffffu	/* x2g_place.vregion: the process's home */
 
 /* X2G_PLACE: which mComponent is mm's home, or owns (and backs up) one vRegion. */

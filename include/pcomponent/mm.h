@@ -18,6 +18,7 @@
 
 #define MM_OWNER_SLOTS 16		/* vRegion owners an mm remembers */
 #define MM_RPC_TIMEOUT (10 * NSEC_PER_SEC)
+#define MM_GMON_PATIENCE (15 * NSEC_PER_SEC)	/* placements wait this long for a restarting gmon */
 
 /* A remembered answer of GMM: vRegion -> owner mComponent. */
 struct owner_slot {

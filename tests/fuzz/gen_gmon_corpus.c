@@ -2,7 +2,8 @@
  * Writes the global managers' fuzz target's seeds into DIR (tests/fuzz/corpus_gmon/,
  * `make fuzz-corpus`): a warm cluster's placements (homes, vRegions, a fork's copy, a
  * release, processes, vNodes' files), a cold one that fills up report by report, and
- * one whose nodes fall silent and come back. Each seed runs through the target first,
+ * one whose nodes fall silent and come back, and a restarted gmon hearing the records
+ * it had from an mmon (M2G_RESTORE). Each seed runs through the target first,
  * and every record must succeed or fail as written here.
  */
 #include <stdio.h>
@@ -82,6 +83,28 @@ static void seed_warm(void)
 	fuzz_seed_end(&seed, dir, "warm");
 }
 
+/* A new gmon: an mmon restores a home, two vRegions and a vNode; hostile records fail. */
+static void seed_restore(void)
+{
+	struct m2g_restore good[] = {
+		{ .key = MM, .kind = RESTORE_HOME },
+		{ .key = MM, .idx = 3, .kind = RESTORE_VREGION, .owner = GMON_MMON2 },
+		{ .key = MM, .idx = 3, .kind = RESTORE_VREGION, .owner = GMON_MMON1 },
+		{ .key = 9, .kind = RESTORE_FRONT, .owner = GMON_SMON1 },
+	};
+	struct m2g_restore bad = { .key = MM, .idx = 4, .kind = RESTORE_VREGION,
+				   .owner = GMON_PMON1 };
+
+	fuzz_seed_begin(&seed, S_REPORTED);
+	rec(P_MMON1, 0, M2G_RESTORE, good, sizeof(good), OK);
+	rec(P_MMON1, 0, M2G_RESTORE, &bad, sizeof(bad), NO);
+	rec(P_PMON1, 0, M2G_RESTORE, good, sizeof(good[0]), NO);
+	rec(P_MMON1, 0, M2G_RESTORE, good, sizeof(good[0]) + 1, NO);
+	place(1, MM, 3, OK);
+	u32(P_PMON1, 1, X2G_STORAGE, 9, OK);
+	fuzz_seed_end(&seed, dir, "restore");
+}
+
 static void seed_cold(void)
 {
 	struct s2g_storage_report s = { .capacity_blocks = 1 << 20, .free_blocks = 1000 };
@@ -131,6 +154,7 @@ int main(int argc, char **argv)
 	}
 	dir = argv[1];
 	seed_warm();
+	seed_restore();
 	seed_cold();
 	seed_silence();
 	return 0;

@@ -126,3 +126,43 @@ def test_node_command_refuses_bad_requests(cluster):
     assert cluster.node("restart", "smon0").returncode == 0
     none = tessera("node", "list", run_dir=cluster.run / "nowhere", timeout=30)
     assert none.returncode == 2 and "no launcher" in none.stderr, none
+
+
+GMON_SCRIPT = """
+while [ ! -e /gmon-go ]; do sleep 0.2; done
+echo $(echo forked after the restart)
+md5sum /gmon-file
+"""
+
+
+def test_a_killed_gmon_restarts_with_no_process_lost(cluster, tmp_path):
+    """gmon0 is killed and restarted while a shell runs on pmon0 with a file of its
+    vNode open to it: the mmons tell the new gmon what the old one had placed, so
+    the shell's forks after the restart find their parent's placements, its files
+    are where they were, and new programs run."""
+    data = tmp_path / "gmon-file"
+    data.write_bytes(bytes(range(256)) * 64)
+    assert tessera("put", str(data), "1:/gmon-file", run_dir=cluster.run,
+                   timeout=120).returncode == 0
+    mark = len(cluster.log("pmon0"))
+    job = cluster.background("run", "pmon0", BUSYBOX, "sh", "-c", GMON_SCRIPT)
+    try:
+        assert wait_for(lambda: " exec: " in cluster.log("pmon0")[mark:], 60)
+        marks = {m: len(cluster.log(m)) for m in MMONS}
+        assert cluster.node("restart", "gmon0").returncode == 0
+        go = tmp_path / "go"
+        go.write_text("go\n")
+        put = wait_for(lambda: tessera("put", str(go), "1:/gmon-go", run_dir=cluster.run,
+                                       timeout=120).returncode == 0, 30)
+        assert put
+        out, err = job.communicate(timeout=120)
+    finally:
+        if job.poll() is None:
+            job.kill()
+            job.wait()
+    md5 = subprocess.run(["md5sum", str(data)], capture_output=True, text=True).stdout.split()[0]
+    assert job.returncode == 0, (out, err)
+    assert out == f"forked after the restart\n{md5}  /gmon-file\n", (out, err)
+    assert all("records restored" in cluster.log(m)[marks[m]:] for m in MMONS)
+    hello = wait_for(lambda: cluster.tool("run", "pmon0", USER / "hello", 0).returncode == 0, 30)
+    assert hello

@@ -172,6 +172,13 @@ static void record(uint8_t peer, uint16_t op, const void *req, size_t len)
  * gmon's answers, or another node's (an mmon's to a fork, a fake smon's); never under
  * a spinlock.
  */
+int msg_rpc_patient(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+		    size_t resp_max, uint64_t timeout_ns, uint64_t patience_ns)
+{
+	(void)patience_ns;
+	return msg_rpc(peer, opcode, req, len, resp, resp_max, timeout_ns);
+}
+
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns)
 {

@@ -474,6 +474,29 @@ static void gmm_release_range_frees_one_pmon(void)
 	teardown(&g);
 }
 
+/* Records a restarted gmon hears stand against later placements; hostile ones fail. */
+static void gmm_restore_records_stand(void)
+{
+	struct gmm g;
+	uint8_t o, b, h;
+
+	setup(&g, 0);
+	CHECK(gmm_restore_home(&g, 7, 2) == 1);
+	CHECK(gmm_restore_vregion(&g, 7, 3, 1, GMM_NONE) == 1);
+	CHECK(gmm_restore_vregion(&g, 7, 3, 2, GMM_NONE) == 0);	/* the first stands */
+	CHECK(gmm_register(&g, 1, 1000, 0) == 0);
+	CHECK(gmm_register(&g, 2, 10, 0) == 0);
+	CHECK(gmm_place_home(&g, 7, 0, &h) == 0 && h == 2);
+	CHECK(gmm_place_vregion(&g, 7, 3, 0, &o, &b) == 0 && o == 1 && b == GMM_NONE);
+	CHECK(gmm_copy(&g, 7, 8) == 2);
+	CHECK(gmm_restore_home(&g, 0, 2) == -EINVAL);
+	CHECK(gmm_restore_home(&g, 9, GMM_NONE) == -EINVAL);
+	CHECK(gmm_restore_vregion(&g, 9, GMM_VREGIONS_MAX, 1, GMM_NONE) == -EINVAL);
+	CHECK(gmm_restore_vregion(&g, 9, 1, 1, 1) == -EINVAL);
+	CHECK(gmm_lookup(&g, 9, 1, &o, &b) == -ENOENT);
+	teardown(&g);
+}
+
 /* Hostile mm ids, vRegion indexes and NULL outputs: -EINVAL, no record, no charge. */
 static void gmm_invalid_inputs_rejected(void)
 {
@@ -635,6 +658,7 @@ static const struct unit_test tests[] = {
 	TEST(gmm_repeated_placement_is_stable),
 	TEST(gmm_release_frees_one_process),
 	TEST(gmm_release_range_frees_one_pmon),
+	TEST(gmm_restore_records_stand),
 	TEST(gmm_invalid_inputs_rejected),
 	TEST(gmm_allocation_failure_handled),
 	TEST(gmm_record_limit_is_enomem),

@@ -183,6 +183,27 @@ static void gsm_1025th_vnode_is_enospc(void)
 	CHECK(gsm_place(&g, 7, MMON, SEC, &v, &made) == 0 && !made);
 }
 
+/* A restarted gmon takes a front's placements, before any smon reports; first wins. */
+static void gsm_restore_keeps_the_first_placement(void)
+{
+	struct gsm_vnode v;
+	struct gsm g;
+	bool made;
+
+	setup(&g, 0);
+	CHECK(gsm_restore(&g, 5, 3, MMON) == 1);
+	CHECK(gsm_lookup(&g, 5, &v) == 0 && v.smon == 3 && v.mmon == MMON);
+	CHECK(gsm_restore(&g, 5, 4, 1) == 0);
+	CHECK(gsm_report(&g, 4, 1000, 900, SEC) == 1);
+	CHECK(gsm_place(&g, 5, 1, SEC, &v, &made) == 0 && !made && v.smon == 3);
+	CHECK(gsm_restore(&g, 0, 3, MMON) == -EINVAL);
+	CHECK(gsm_restore(&g, 6, GSM_NONE, MMON) == -EINVAL);
+	CHECK(gsm_restore(&g, 6, 3, GSM_NONE) == -EINVAL);
+	for (uint32_t vn = 100; g.nvnodes < GSM_MAX_VNODES; vn++)
+		CHECK(gsm_restore(&g, vn, 3, MMON) == 1);
+	CHECK(gsm_restore(&g, 99, 3, MMON) == -ENOSPC);
+}
+
 static const struct unit_test tests[] = {
 	TEST(gsm_init_rejects_bad_params),
 	TEST(gsm_first_report_registers_the_node),
@@ -197,6 +218,7 @@ static const struct unit_test tests[] = {
 	TEST(gsm_stale_smon_excluded_then_readmitted),
 	TEST(gsm_report_older_than_latest_is_ignored),
 	TEST(gsm_1025th_vnode_is_enospc),
+	TEST(gsm_restore_keeps_the_first_placement),
 };
 
 CHECK_MAIN("gsm", tests)

@@ -29,7 +29,7 @@ local opcodes = {
 	[35] = "X2S_STAT", [36] = "X2S_GETATTR", [37] = "X2S_READ", [38] = "X2S_WRITE",
 	[39] = "X2S_TRUNCATE", [40] = "X2S_FSYNC", [41] = "X2S_READDIR", [42] = "X2S_MKDIR",
 	[43] = "X2S_UNLINK", [44] = "X2S_RENAME", [45] = "X2S_SYMLINK",
-	[46] = "X2S_READLINK", [47] = "X2S_STATFS",
+	[46] = "X2S_READLINK", [47] = "X2S_STATFS", [48] = "M2G_RESTORE",
 }
 local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
 local PKT_HDR, MSG_HDR, DATA = 32, 24, 1
