@@ -47,6 +47,8 @@ static void init_thread(void *arg)
 		pr_err("the %s monitor cannot start: see above", role_name(cfg->role));
 		return;
 	}
+	if (!err)
+		msg_started();
 	pr_info("TESSERA READY role=%s node=%u boot_ms=%lu", role_name(cfg->role), cfg->id,
 		clock_ns() / NSEC_PER_MSEC);
 	if (cfg->selftest && !err)

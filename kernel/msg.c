@@ -304,6 +304,19 @@ static void poller_main(void *arg)
 	}
 }
 
+static bool started;		/* atomic: the role's start hook has returned */
+
+void msg_started(void)
+{
+	__atomic_store_n(&started, true, __ATOMIC_RELEASE);
+	wake_up_all(&job_wq);
+}
+
+static bool job_ready(void)
+{
+	return __atomic_load_n(&started, __ATOMIC_ACQUIRE) && !list_empty(&jobs);
+}
+
 static void worker_main(void *arg)
 {
 	void *resp = kmalloc(NET_MSG_MAX);
@@ -315,7 +328,7 @@ static void worker_main(void *arg)
 		struct rpc_job *job = NULL;
 		int ret;
 
-		wait_event(&job_wq, !list_empty(&jobs));
+		wait_event(&job_wq, job_ready());
 		spin_lock(&job_lock);
 		if (!list_empty(&jobs)) {
 			job = list_first_entry(&jobs, struct rpc_job, link);

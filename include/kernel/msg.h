@@ -14,8 +14,13 @@
 
 struct monitor;
 
-/* Bring the network up for this node: serve mon's RPC table, tell it of node events. */
+/*
+ * Bring the network up for this node: serve mon's RPC table, tell it of node events.
+ * Requests wait in the queue until msg_started(): the role's start hook sets up
+ * what its handlers use, and may itself make calls.
+ */
 int msg_init(const struct node_config *cfg, const struct monitor *mon);
+void msg_started(void);
 
 /*
  * Call opcode on peer and wait for the answer: the response length (copied to resp,

@@ -189,6 +189,11 @@ def test_faults_reach_handlers_on_the_alternate_stack(cluster, pmon):
     assert result[0] == 128 + signal.SIGSEGV and result[1].count(b"alternate stack") == 3
 
 
+def mmon_execs(cluster):
+    """Execs the mmons have loaded so far (each logs `exec mm=...`)."""
+    return sum(cluster.log(m).count("] exec mm=") for m in ("mmon0", "mmon1"))
+
+
 def test_shell_in_a_terminal_as_a_person_uses_it(cluster, tmp_path):
     """`tessera shell` in tmux, whose pane is a terminal, so the program's is one
     too: type a pipeline and read its answer off the screen, Ctrl-C a `sleep 100`,
@@ -214,8 +219,12 @@ def test_shell_in_a_terminal_as_a_person_uses_it(cluster, tmp_path):
         keys("echo $((6 * 7)) | tr 0-9 a-j", "Enter")
         assert wait_for(lambda: "\nec\n" in screen(), 30), screen()
         prompt()
+        execs = mmon_execs(cluster)
         keys("echo started; sleep 100; echo after-sleep", "Enter")
         assert wait_for(lambda: "\nstarted\n" in screen(), 30), screen()
+        # Before its execve the sleep's child made itself the terminal's foreground
+        # group; a Ctrl-C sooner would go to the shell, which ignores it.
+        assert wait_for(lambda: mmon_execs(cluster) > execs, 30)
         keys("C-c")         # an interactive shell drops the rest of the line, as bash
         assert wait_for(lambda: screen().rstrip().endswith("^C\n/ #"), 20), screen()
         keys("echo alive", "Enter")
