@@ -250,8 +250,8 @@ static int storage(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 	return sizeof(out);
 }
 
-/* A record of an M2G_RESTORE from mmon peer, checked before any is taken. */
-static bool restore_ok(const struct m2g_restore *r, uint8_t peer)
+/* A record of an M2G_RESTORE, checked before any is taken. */
+static bool restore_ok(const struct m2g_restore *r)
 {
 	if (r->rsvd[0] || r->rsvd[1])
 		return false;
@@ -261,7 +261,7 @@ static bool restore_ok(const struct m2g_restore *r, uint8_t peer)
 	case RESTORE_VREGION:
 		return is_mmon[r->owner];	/* gmm checks idx */
 	case RESTORE_FRONT:
-		return is_smon[r->owner] && r->idx == 0 && r->key != 0 && peer != r->owner;
+		return is_smon[r->owner] && r->idx == 0 && r->key != 0;
 	}
 	return false;
 }
@@ -306,7 +306,7 @@ static int restore(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		memcpy(&r, &recs[i], sizeof(r));
-		if (!restore_ok(&r, peer))
+		if (!restore_ok(&r))
 			return -EINVAL;
 	}
 	for (size_t i = 0; i < n; i++) {

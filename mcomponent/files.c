@@ -13,6 +13,7 @@
 #include "mmon.h"
 
 #define FRONT_SLOTS	64			/* vNodes whose smon is remembered */
+_Static_assert(FRONT_SLOTS <= NET_RESTORE_MAX, "restore.c sends the fronts in one message");
 
 struct front {
 	uint32_t vnode;		/* 0: free slot */

@@ -99,7 +99,7 @@ int fork_mm(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
-	reap_now(peer);		/* before holding p: it may be one to reap */
+	(void)reap_now(peer);	/* before holding p: it may be one to reap */
 	err = space_get_pmon_home(q.parent, peer, "fork", &p);
 	if (err)
 		return err;

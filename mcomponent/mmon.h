@@ -106,10 +106,12 @@ void space_put(struct space *s);
 /* Free a held space's pages, vmas and image; it leaves the table at once. */
 void space_kill(struct space *s);
 unsigned space_count(void);
-/* Up to max ids of pmon's home spaces born before generation g; how many. */
-unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max);
-/* Up to max ids of the home spaces here; how many. */
-unsigned space_list_homes(uint32_t *ids, unsigned max);
+/*
+ * Up to max ids of the home spaces here, or (pmon not SPACE_ANY_PMON) of pmon's born
+ * before generation g; how many.
+ */
+#define SPACE_ANY_PMON 0xff
+unsigned space_list_homes(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max);
 /* Tell gmon (X2G_RELEASE) to forget mm's placements; errors are only logged. */
 void space_release(uint32_t mm);
 /* Hold mm's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
@@ -143,11 +145,12 @@ int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *page
 /*
  * reap.c: free the spaces of a pmon gmon declared dead or that restarted. reap_gen()
  * counts its deaths; reap_now() finishes reaping before one of its requests makes a
- * space; reap_node_event() is the role's node_event.
+ * space and returns the generation that space is born in; reap_node_event() is the
+ * role's node_event.
  */
 int reap_init(void);
 uint32_t reap_gen(uint8_t pmon);
-void reap_now(uint8_t pmon);
+uint32_t reap_now(uint8_t pmon);
 void reap_node_event(uint8_t node, enum node_event ev);
 /* restore.c: after gmon restarted, tell it the placements this node depends on. */
 int restore_init(void);

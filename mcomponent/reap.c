@@ -65,7 +65,7 @@ static unsigned reap_pmon(uint8_t pmon, uint32_t g)
 	unsigned n, freed = 0;
 
 	do {
-		n = space_list_old(pmon, g, ids, REAP_BATCH);
+		n = space_list_homes(pmon, g, ids, REAP_BATCH);
 		for (unsigned i = 0; i < n; i++)
 			freed += reap_one(ids[i], pmon, g);
 	} while (n == REAP_BATCH);
@@ -74,16 +74,19 @@ static unsigned reap_pmon(uint8_t pmon, uint32_t g)
 
 /*
  * Before a request of pmon's makes a space: finish reaping what its earlier
- * incarnations left, so that an mm id it reuses is free. A no-op once done.
+ * incarnations left, so that an mm id it reuses is free (a no-op once done). The
+ * space is born in the generation returned, read before the reaping: an event after
+ * that makes it one to reap.
  */
-void reap_now(uint8_t pmon)
+uint32_t reap_now(uint8_t pmon)
 {
 	uint32_t g = reap_gen(pmon);
 
-	if (__atomic_load_n(&reaped[pmon], __ATOMIC_ACQUIRE) >= g)
-		return;
-	reap_pmon(pmon, g);
-	__atomic_store_n(&reaped[pmon], g, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&reaped[pmon], __ATOMIC_ACQUIRE) < g) {
+		reap_pmon(pmon, g);
+		__atomic_store_n(&reaped[pmon], g, __ATOMIC_RELEASE);
+	}
+	return g;
 }
 
 static bool reap_pending(void)

@@ -108,11 +108,12 @@ static void restore_all(struct batch *b)
 		b->err = -ENOMEM;
 		return;
 	}
-	n = space_list_homes(ids, max);
+	n = space_list_homes(SPACE_ANY_PMON, 0, ids, max);
 	for (unsigned i = 0; i < n; i++)
 		add_space(b, ids[i]);
 	kfree(ids);
-	b->n += files_fronts(b->recs + b->n, NET_RESTORE_MAX - b->n);
+	flush(b);			/* the fronts (at most 64) then fit in one message */
+	b->n = files_fronts(b->recs, NET_RESTORE_MAX);
 	flush(b);
 }
 

@@ -137,40 +137,18 @@ void space_kill(struct space *s)
 	spin_unlock(&space_lock);
 }
 
-/* Up to max ids of home spaces that match(s, arg), under space_lock; how many. */
-static unsigned list_homes(bool (*match)(const struct space *, uint32_t, uint8_t), uint32_t g,
-			   uint8_t pmon, uint32_t *ids, unsigned max)
+unsigned space_list_homes(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max)
 {
 	unsigned n = 0;
 
 	spin_lock(&space_lock);
 	for (unsigned b = 0; b < SPACE_BUCKETS && n < max; b++)
 		for (struct space *s = table[b]; s && n < max; s = s->next)
-			if (s->is_home && match(s, g, pmon))
+			if (s->is_home && (pmon == SPACE_ANY_PMON ||
+					   (s->pmon == pmon && s->born < g)))
 				ids[n++] = s->mm;
 	spin_unlock(&space_lock);
 	return n;
-}
-
-static bool born_before(const struct space *s, uint32_t g, uint8_t pmon)
-{
-	return s->pmon == pmon && s->born < g;
-}
-
-static bool any_home(const struct space *s, uint32_t g, uint8_t pmon)
-{
-	(void)s, (void)g, (void)pmon;
-	return true;
-}
-
-unsigned space_list_old(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max)
-{
-	return list_homes(born_before, g, pmon, ids, max);
-}
-
-unsigned space_list_homes(uint32_t *ids, unsigned max)
-{
-	return list_homes(any_home, 0, 0, ids, max);
 }
 
 unsigned space_count(void)
@@ -299,6 +277,7 @@ int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	struct p2m_mm_new q;
 	struct image *im;
 	struct space *s;
+	uint32_t born;
 	int err;
 
 	(void)ctx, (void)resp, (void)resp_max;
@@ -312,14 +291,14 @@ int space_mm_new(void *ctx, uint8_t peer, const void *req, size_t len, void *res
 	err = mm_new_image(&q, req, len, peer, &im);
 	if (err)
 		return err;
-	reap_now(peer);
+	born = reap_now(peer);
 	err = space_create(q.mm, true, mmon_self, &s);
 	if (err) {
 		image_put(im);
 		return err;
 	}
 	s->pmon = peer;
-	s->born = reap_gen(peer);
+	s->born = born;
 	s->host = q.path_len ? 0xff : q.host;	/* 0xff: nobody stages it */
 	s->vnode = q.vnode;
 	s->image = im;
