@@ -4,6 +4,7 @@
 # cluster serves the file: pmon0 evicts with CLOCK, pmon1 with FIFO.
 import re
 import subprocess
+import time
 
 import pytest
 
@@ -13,6 +14,7 @@ TOOL = str(BUILD / "tessera-net")
 USER = BUILD / "user"
 EXCACHE_KB = 1024
 POLICY = {"pmon0": "clock", "pmon1": "fifo"}
+REPORT_S = 1            # mmons report their free memory to gmon this often
 
 
 TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
@@ -125,9 +127,13 @@ def owners(cluster, mm):
 
 def test_heap_across_a_vregion_boundary_on_two_mmons(cluster):
     """heapcross's break crosses 1 GiB. GMM places each vRegion by free memory, so
-    the two sides land on different mmons only by its choice: run until they do."""
+    the two sides land on different mmons only by its choice: run until they do.
+    GMM learns what a run freed only from the mmons' once-a-second reports; a run
+    started before them sees the other mmon as freer and puts everything there, so
+    back-to-back runs can alternate sides forever. Each attempt waits them out."""
     split = []
     for attempt in range(6):
+        time.sleep(REPORT_S * 2)
         mark = len(cluster.log("pmon1"))
         assert cluster.run_prog("pmon1", "heapcross") == on_host("heapcross")
         placed = owners(cluster, new_mm(cluster, "pmon1", mark))
@@ -135,7 +141,8 @@ def test_heap_across_a_vregion_boundary_on_two_mmons(cluster):
         if placed[0] != placed[1]:
             split.append(placed)
             break
-    assert split, "vRegions 0 and 1 never landed on different mmons"
+    usage = [cluster.kv("memstats", m) for m in ("mmon0", "mmon1")]
+    assert split, ("vRegions 0 and 1 never landed on different mmons", usage)
 
 
 def test_forged_fetch_for_another_vnodes_page_is_refused(cluster):
