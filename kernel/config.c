@@ -260,12 +260,22 @@ static bool set_loglevel(struct node_config *c, struct span v)
 	return true;
 }
 
-static bool set_selftest(struct node_config *c, struct span v)
+static bool parse_flag(struct span v, bool *out)
 {
 	if (!span_is(v, "0") && !span_is(v, "1"))
 		return false;
-	c->selftest = v.s[0] == '1';
+	*out = v.s[0] == '1';
 	return true;
+}
+
+static bool set_selftest(struct node_config *c, struct span v)
+{
+	return parse_flag(v, &c->selftest);
+}
+
+static bool set_replication(struct node_config *c, struct span v)
+{
+	return parse_flag(v, &c->replication);
 }
 
 static bool set_test_fault(struct node_config *c, struct span v)
@@ -321,6 +331,7 @@ static const struct key_desc keys[CFG_KEY_COUNT] = {
 	[CFG_EXCACHE_KB] = { "excache_kb", set_excache_kb, "64..4194304" },
 	[CFG_EXCACHE_WAYS] = { "excache_ways", set_excache_ways, "1..64" },
 	[CFG_EXCACHE_POLICY] = { "excache_policy", set_excache_policy, "fifo|clock" },
+	[CFG_REPLICATION] = { "replication", set_replication, "0|1" },
 };
 
 /* Split v at runs of blanks into at most max fields; returns the count, max + 1 if more. */
@@ -457,6 +468,7 @@ void config_defaults(struct node_config *c)
 	c->selftest = false;
 	c->test_fault = FAULT_NONE;
 	c->hb_timeout_ms = CONFIG_HB_TIMEOUT_MS;
+	c->replication = true;
 	c->excache_kb = CONFIG_EXCACHE_KB;
 	c->excache_ways = CONFIG_EXCACHE_WAYS;
 	c->excache_policy = EXCACHE_CLOCK;

@@ -10,10 +10,10 @@
  * -ENOMEM the record table cannot grow (allocator failed or params.max_records reached).
  *
  * Charging: each placement subtracts params.charge_pages from the free estimate of the
- * node that will hold the pages (a home, a vRegion's owner), saturating at 0, so a burst
- * of placements between two reports spreads instead of piling onto the node that looked
- * freest. A backup is not charged: it keeps a log of write-backs on an sComponent, not
- * the vRegion's pages (DESIGN.md section 5). The next report
+ * nodes that will hold the pages (a home, a vRegion's owner and its backup, which keeps
+ * a copy of every page: mcomponent/replica.c), saturating at 0, so a burst of
+ * placements between two reports spreads instead of piling onto the node that looked
+ * freest. The next report
  * replaces the estimate with the node's own count; releasing a process credits nothing
  * back, since that report already reflects what the node really frees. A copy (fork)
  * charges each copied record's owner as a placement would: the fork copies the pages
@@ -263,7 +263,7 @@ static int place(struct gmm *g, uint64_t key, uint64_t now, bool with_backup,
 	o = pick(g, now, GMM_NONE);
 	if (o < 0)
 		return o;
-	if (with_backup)
+	if (with_backup && !g->p.no_backups)
 		b = pick(g, now, g->nodes[o].id);
 	if (r) {
 		r->owner = g->nodes[o].id;
@@ -275,6 +275,8 @@ static int place(struct gmm *g, uint64_t key, uint64_t now, bool with_backup,
 		r = rec_find(g, key);
 	}
 	charge(g, o);
+	if (b >= 0)
+		charge(g, b);
 out:
 	*owner = r->owner;
 	*backup = r->backup;
@@ -397,20 +399,26 @@ int gmm_restore_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint8_t ow
 	return restore(g, mm, vregion, owner, backup);
 }
 
-/* Charge the node holding a copied record's pages, if it is still registered. */
-static void charge_copy(struct gmm *g, const struct gmm_rec *r)
+/* Charge a node holding a copied record's pages, if it is one still registered. */
+static void charge_node(struct gmm *g, uint8_t node)
 {
-	struct gmm_node *n = r->owner != GMM_NONE ? node_find(g, r->owner) : NULL;
+	struct gmm_node *n = node != GMM_NONE ? node_find(g, node) : NULL;
 
 	if (n)
 		charge(g, (int)(n - g->nodes));
+}
+
+static void charge_copy(struct gmm *g, const struct gmm_rec *r)
+{
+	charge_node(g, r->owner);
+	charge_node(g, r->backup);
 }
 
 /*
  * Give to every record of from (home and vRegions: same owners, same backups), as a
  * fork does; returns how many. -EINVAL bad or equal ids, -ENOENT from has no record,
  * -EEXIST to has one, -ENOMEM the table cannot take them all; nothing changes then.
- * Each copy charges its owner (see the top of this file).
+ * Each copy charges its owner and backup (see the top of this file).
  */
 int gmm_copy(struct gmm *g, uint32_t from, uint32_t to)
 {

@@ -253,15 +253,16 @@ static int storage(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 /* A record of an M2G_RESTORE, checked before any is taken. */
 static bool restore_ok(const struct m2g_restore *r)
 {
-	if (r->rsvd[0] || r->rsvd[1])
+	if (r->rsvd)
 		return false;
 	switch (r->kind) {
 	case RESTORE_HOME:
-		return r->owner == 0 && r->idx == 0;
-	case RESTORE_VREGION:
-		return is_mmon[r->owner];	/* gmm checks idx */
+		return r->owner == 0 && r->backup == 0 && r->idx == 0;
+	case RESTORE_VREGION:	/* gmm checks idx */
+		return is_mmon[r->owner] && r->owner != r->backup &&
+		       (r->backup == GMM_NONE || is_mmon[r->backup]);
 	case RESTORE_FRONT:
-		return is_smon[r->owner] && r->idx == 0 && r->key != 0;
+		return is_smon[r->owner] && r->backup == 0 && r->idx == 0 && r->key != 0;
 	}
 	return false;
 }
@@ -281,7 +282,7 @@ static int restore_one(const struct m2g_restore *r, uint8_t peer)
 	if (r->kind == RESTORE_HOME)
 		ret = gmm_restore_home(&gmm, r->key, peer);
 	else
-		ret = gmm_restore_vregion(&gmm, r->key, r->idx, r->owner, GMM_NONE);
+		ret = gmm_restore_vregion(&gmm, r->key, r->idx, r->owner, r->backup);
 	spin_unlock(&gmm_lock);
 	return ret;
 }
@@ -337,7 +338,7 @@ static int gmon_start(const struct node_config *cfg)
 	struct gmm_params p = {
 		.timeout_ns = GMM_TIMEOUT, .charge_pages = GMM_CHARGE,
 		.nvregions = GMM_VREGIONS, .max_records = GMM_RECORDS,
-		.seed = arch_entropy(),
+		.seed = arch_entropy(), .no_backups = !cfg->replication,
 	};
 	struct gpm_params pp = {
 		.timeout_ns = GPM_TIMEOUT, .charge_reports = GPM_CHARGE_REPORTS,
@@ -360,20 +361,35 @@ static int gmon_start(const struct node_config *cfg)
 }
 
 /*
+ * An mComponent gmon declared down, or that came back as a new incarnation, lost every
+ * page it kept: it leaves GMM at once (its next report registers it afresh), and each
+ * vRegion it owned falls to its backup, which keeps a copy (mcomponent/replica.c).
+ */
+static void mmon_down(uint8_t node, enum node_event ev)
+{
+	int err;
+
+	spin_lock(&gmm_lock);
+	err = gmm_node_down(&gmm, node);
+	spin_unlock(&gmm_lock);
+	pr_info("mmon %u %s: %s GMM, its vRegions fail over to their backups", node,
+		ev == NODE_EVENT_DOWN ? "down" : "restarted", err ? "not in" : "out of");
+}
+
+/*
  * A pComponent gmon declared down, or that came back as a new incarnation, runs none
  * of the processes it had: it leaves GPM at once, not after three missed reports, so
  * no new process is sent there, and its next report registers it afresh; GMM forgets
  * the placements of every mm id it numbered (the mmons free the spaces themselves,
- * mcomponent/reap.c), so a new incarnation reusing those ids starts clean. An
- * mComponent stays in GMM until its reports stop: gmm_node_down() would hand its
- * vRegions to their backups, which hold nothing until replication (issue 11) fills
- * them.
+ * mcomponent/reap.c), so a new incarnation reusing those ids starts clean.
  */
 static void node_event(uint8_t node, enum node_event ev)
 {
 	uint32_t first = (uint32_t)node << NET_MM_SEQ_BITS;
 	int err, recs;
 
+	if (ev != NODE_EVENT_UP && is_mmon[node])
+		mmon_down(node, ev);
 	if (ev == NODE_EVENT_UP || !is_pmon[node])
 		return;
 	spin_lock(&gpm_lock);

@@ -1,7 +1,7 @@
 /*
  * Staging and exec on a home: the host sends the ELF image in H2M_IMAGE chunks into
  * the space's image (image.c); P2M_EXEC parses it (elf.c), lays out the vmas and
- * stack, stores the image pages here or on their vRegion's owner.
+ * stack, stores the image pages on both copies of their vRegion.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -76,7 +76,7 @@ static int exec_layout(struct space *s, const struct elf_info *info)
 	return err;
 }
 
-/* Every page holding file bytes, built and stored on its vRegion's owner. */
+/* Every page holding file bytes, built and stored on both copies of its vRegion. */
 static int exec_pages(struct space *s, const struct elf_image *img,
 		      const struct elf_info *info, unsigned *here, unsigned *remote)
 {
@@ -90,15 +90,12 @@ static int exec_pages(struct space *s, const struct elf_image *img,
 		err = elf_page(img, info, va, page);
 		if (!err)
 			err = owner_of(s, vregion_of(va), &owner);
-		if (err)
-			break;
-		if (owner == mmon_self) {
-			err = pages_write(s, va, page);
+		if (!err)
+			err = sync_page(s, va, page);
+		if (!err && owner == mmon_self)
 			(*here)++;
-		} else {
-			err = sync_page(s, owner, va, page);
+		else if (!err)
 			(*remote)++;
-		}
 	}
 	kfree(page);
 	return err;

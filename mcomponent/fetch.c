@@ -1,7 +1,8 @@
 /*
  * Pages in and out of the store: P2M_FETCH and P2M_WRITEBACK from the pmon running a
  * process, M2M_PAGE_PUT from its home during exec. Every request is checked against
- * the space's vmas before a page moves; see docs/memory.md for the errors.
+ * the space's vmas before a page moves; see docs/memory.md for the errors. A
+ * write-back reaches the vRegion's other copy before it is answered (replica.c).
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -12,8 +13,9 @@
 
 /*
  * May peer's request touch the page at va with access need (0: any vma will do)?
- * -EINVAL unaligned, -EFAULT no vma, -EPERM a vRegion another mmon owns, -EACCES no
- * permission. x86 cannot map execute-only, so PROT_EXEC allows a read, as on Linux.
+ * -EINVAL unaligned, -EFAULT no vma, -EPERM a vRegion this node keeps no copy of,
+ * -EACCES no permission. x86 cannot map execute-only, so PROT_EXEC allows a read, as
+ * on Linux.
  */
 static int page_check(struct space *s, uint64_t va, uint32_t need, const char *what,
 		      uint8_t peer, uint32_t *prot)
@@ -28,8 +30,8 @@ static int page_check(struct space *s, uint64_t va, uint32_t need, const char *w
 		pr_debug("%s mm=%u va=%#lx from node %u: no vma", what, s->mm, va, peer);
 		return -EFAULT;
 	}
-	if (s->is_home && vregion_map_get(&s->owners, vregion_of(va)) != mmon_self) {
-		mmon_refuse(what, s->mm, peer, "vRegion owned by another mmon");
+	if (!replica_holds(s, vregion_of(va))) {
+		mmon_refuse(what, s->mm, peer, "vRegion kept by other mmons");
 		return -EPERM;
 	}
 	have = v->prot & PROT_EXEC ? v->prot | PROT_READ : v->prot;
@@ -74,34 +76,39 @@ int fetch_page(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 	return sizeof(a) + NET_PAGE_SIZE;
 }
 
-/* Store the page that follows a request's header at va, then let the space go. */
-static int store_page(struct space *s, uint64_t va, uint32_t need, const char *what,
-		      uint8_t peer, const void *page)
+int fetch_store(struct space *s, uint64_t va, uint32_t need, const char *what, uint8_t peer,
+		const void *page)
 {
 	uint32_t prot;
 	int err;
 
 	err = page_check(s, va, need, what, peer, &prot);
-	if (!err)
-		err = pages_write(s, va, page);
-	space_put(s);
-	return err;
+	return err ? err : pages_write(s, va, page);
 }
 
-/* P2M_WRITEBACK: a dirty page back from the pmon; its vma must still be writable. */
+/*
+ * P2M_WRITEBACK: a dirty page back from the pmon; its vma must still be writable.
+ * Answered once the vRegion's other copy has it too.
+ */
 int fetch_writeback(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		    size_t resp_max)
 {
+	const uint8_t *page = (const uint8_t *)req + sizeof(struct p2m_writeback);
 	struct p2m_writeback q;
 	struct space *s;
-	int err;
+	int err, other = -ENOENT;
 
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
 	err = space_get_pmon(q.mm, peer, "write-back", &s);
+	if (err)
+		return err;
+	err = fetch_store(s, q.va, PROT_WRITE, "write-back", peer, page);
 	if (!err)
-		err = store_page(s, q.va, PROT_WRITE, "write-back", peer,
-				 (const uint8_t *)req + sizeof(q));
+		other = replica_other(s, q.va);
+	space_put(s);
+	if (!err && other >= 0)
+		err = replica_put(q.mm, q.va, page, (uint8_t)other);
 	if (!err)
 		mmon_count(&mmon_stats.writebacks);
 	return err;
@@ -118,7 +125,9 @@ int fetch_page_put(void *ctx, uint8_t peer, const void *req, size_t len, void *r
 	(void)ctx, (void)len, (void)resp, (void)resp_max;
 	memcpy(&q, req, sizeof(q));
 	err = space_get_home(q.mm, peer, "page-put", &s);
-	if (!err)
-		err = store_page(s, q.va, 0, "page-put", peer, (const uint8_t *)req + sizeof(q));
+	if (err)
+		return err;
+	err = fetch_store(s, q.va, 0, "page-put", peer, (const uint8_t *)req + sizeof(q));
+	space_put(s);
 	return err;
 }

@@ -11,18 +11,17 @@
 #include "lib/string.h"
 #include "mmon.h"
 
-/* What only a home has: the owners it learnt and the image, shared once sealed. */
-static int fork_home(struct space *p, struct space *c)
+/* What only a home has: the image, shared once sealed. */
+static void fork_home(struct space *p, struct space *c)
 {
 	c->execd = p->execd;
 	if (p->image && p->image->sealed)
 		c->image = image_get(p->image);
-	return vregion_map_copy(&c->owners, &p->owners);
 }
 
 /*
  * The child space, held, as p (held) is on this node: same home, pmon, host, vNode,
- * vmas and break, a copy of every page here. Undone whole on failure (-EEXIST if
+ * vmas, break and copies of vRegions, a copy of every page here. Undone whole on failure (-EEXIST if
  * child is known here, -ENOMEM).
  */
 static int fork_space(struct space *p, uint32_t child, struct space **out, long *pages)
@@ -38,9 +37,11 @@ static int fork_space(struct space *p, uint32_t child, struct space **out, long 
 	c->born = p->born;
 	c->host = p->host;
 	c->vnode = p->vnode;
+	if (p->is_home)
+		fork_home(p, c);
 	err = vma_space_copy(&c->vs, &p->vs);
-	if (!err && p->is_home)
-		err = fork_home(p, c);
+	if (!err)
+		err = vregion_map_copy(&c->owners, &p->owners);
 	if (!err)
 		n = pages_copy(p, c);
 	if (err || n < 0) {

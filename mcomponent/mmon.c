@@ -82,6 +82,8 @@ static const struct rpc_op mmon_ops[NET_OPCODE_MAX] = {
 	RPC_OP(P2M_FETCH, fetch_page),
 	RPC_OP(P2M_WRITEBACK, fetch_writeback),
 	RPC_OP(M2M_PAGE_PUT, fetch_page_put),
+	RPC_OP(M2M_PAGE_COPY, replica_receive),
+	RPC_OP(M2M_PAGE_MOVE, replica_move_receive),
 	RPC_OP(M2M_VMA_SYNC, sync_receive),
 	RPC_OP(P2M_VM, vm_call),
 	RPC_OP(P2M_MM_FORK, fork_mm),
@@ -137,10 +139,14 @@ static int mmon_start(const struct node_config *cfg)
 	return thread_create("mem-report", reporter, NULL, 0) ? 0 : -ENOMEM;
 }
 
-/* A pmon's death frees its spaces; gmon's restart has it told what lives here. */
+/*
+ * A pmon's death frees its spaces; an mmon's loses the copies it kept; gmon's restart
+ * has it told what lives here.
+ */
 static void mmon_node_event(uint8_t node, enum node_event ev)
 {
 	reap_node_event(node, ev);
+	replica_node_event(node, ev);
 	restore_node_event(node, ev);
 }
 

@@ -47,7 +47,8 @@ struct image {
 /*
  * One address space as this node sees it. On the home: the whole vma tree, its image,
  * the owners of its vRegions. On an owner of some of its vRegions: a mirror of the
- * vmas inside them, kept by the home's M2M_VMA_SYNC.
+ * vmas inside them, kept by the home's M2M_VMA_SYNC. On both, owners says which mmons
+ * keep each vRegion's pages (owner and backup).
  *
  * Holding the space (space_get() until space_put()) is exclusive and may block (RPCs
  * to gmon and owners happen while holding it): it guards every field below the
@@ -70,7 +71,8 @@ struct space {
 	bool execd;			/* home: an exec loaded the image into it */
 	struct image *image;		/* home: staged, then the one it runs; or NULL */
 	struct vma_space vs;
-	struct vregion_map owners;	/* home: owners of its vRegions asked so far */
+	struct vregion_map owners;	/* vRegions' owner and backup: home, all it asked;
+					   mirror, those the home synced here */
 	uint8_t synced[NET_NODES / 8];	/* home: owners it sent vmas or pages to */
 };
 
@@ -131,14 +133,40 @@ void pages_free(uint32_t mm);
 long pages_copy(struct space *from, struct space *to);
 void pages_stats(struct m2x_memstats *m);
 
-/* owner.c: which mmon owns a vRegion, asked from gmon once per space and vRegion. */
+/*
+ * replica.c: a vRegion's two copies. replica_holds(): this node keeps r's pages.
+ * replica_each() calls fn for r's owner then its backup (either may be this node),
+ * again for what is left when one is lost; the first error of a copy still there.
+ * replica_lost(): forget node in s if err from it means its copy is gone (true).
+ * replica_other(): the copy of va's vRegion a write-back here goes on to, or -ENOENT;
+ * replica_put() sends it there, with no space held (0 too if that copy is gone).
+ */
+typedef int (*replica_fn)(struct space *s, uint8_t node, void *arg);
+void replica_node_event(uint8_t node, enum node_event ev);
+bool replica_down(uint8_t node);	/* gmon declared mmon node down */
+bool replica_holds(const struct space *s, uint32_t r);
+int replica_each(struct space *s, uint32_t r, replica_fn fn, void *arg);
+bool replica_lost(struct space *s, uint8_t node, int err);
+int replica_other(const struct space *s, uint64_t va);
+int replica_put(uint32_t mm, uint64_t va, const void *page, uint8_t node);
+/* After pages_move() on the home: the same move on the backup of the vRegions. */
+int replica_move(struct space *s, uint64_t from, uint64_t to, uint64_t len);
+
+/* fetch.c: store a page at va if the vmas allow need (0: any vma); the space is held. */
+int fetch_store(struct space *s, uint64_t va, uint32_t need, const char *what, uint8_t peer,
+		const void *page);
+
+/* owner.c: which mmons keep a vRegion, asked from gmon once per space and vRegion. */
 int owner_of(struct space *s, uint32_t r, uint8_t *owner);
 int owner_fill(struct space *s, uint64_t lo, uint64_t hi);
-bool owner_all_self(struct space *s, uint64_t lo, uint64_t hi);
+bool owner_all_self(struct space *s, uint64_t lo, uint64_t hi, int *backup);
 
-/* sync.c: tell owners what the home's tree holds over a range; fresh: drop its pages. */
+/*
+ * sync.c: tell both copies of each vRegion what the home's tree holds over a range
+ * (fresh: drop its pages), or an image page.
+ */
 int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh);
-int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page);
+int sync_page(struct space *s, uint64_t va, const void *page);
 unsigned sync_free_all(struct space *s);
 int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *pages);
 
@@ -198,6 +226,8 @@ MMON_HANDLER(exec_run);
 MMON_HANDLER(fetch_page);
 MMON_HANDLER(fetch_writeback);
 MMON_HANDLER(fetch_page_put);
+MMON_HANDLER(replica_receive);
+MMON_HANDLER(replica_move_receive);
 MMON_HANDLER(fork_mm);
 MMON_HANDLER(fork_copy);
 MMON_HANDLER(sync_receive);

@@ -1,7 +1,8 @@
 /*
- * Which mComponent owns each vRegion of a process, as the home learns it from GMM
- * (X2G_PLACE, whose answers are stable) and remembers it in the space's vregion_map.
- * The home asks before it maps anything into a vRegion, so a failure changes nothing.
+ * Which mComponents own and back up each vRegion of a process, as the home learns it
+ * from GMM (X2G_PLACE, whose answers are stable) and remembers it in the space's
+ * vregion_map. The home asks before it maps anything into a vRegion, so a failure
+ * changes nothing.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -29,16 +30,21 @@ int owner_of(struct space *s, uint32_t r, uint8_t *owner)
 			      MMON_RPC_TIMEOUT, MMON_GMON_PATIENCE);
 	if (ret >= 0 && ret != sizeof(a))
 		ret = -EPROTO;
-	if (ret >= 0 && !mmon_is(a.owner, ROLE_MMON))
+	if (ret >= 0 && (!mmon_is(a.owner, ROLE_MMON) || a.owner == a.backup ||
+			 (a.backup != VREGION_NONE && !mmon_is(a.backup, ROLE_MMON))))
 		ret = -EPROTO;
 	if (ret < 0) {
 		pr_warn("no owner for mm=%u vregion=%#x from gmon (%d)", s->mm, r, ret);
 		return ret;
 	}
-	ret = vregion_map_set(&s->owners, r, a.owner);
+	ret = vregion_map_set(&s->owners, r, a.owner, a.backup);
 	if (ret)
 		return ret;
-	pr_info("mm=%u vregion=%#x owned by mmon %u", s->mm, r, a.owner);
+	if (a.backup == VREGION_NONE)
+		pr_info("mm=%u vregion=%#x owned by mmon %u, no backup", s->mm, r, a.owner);
+	else
+		pr_info("mm=%u vregion=%#x owned by mmon %u, backup mmon %u", s->mm, r,
+			a.owner, a.backup);
 	*owner = a.owner;
 	return 0;
 }
@@ -71,11 +77,19 @@ int owner_fill(struct space *s, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-/* True if this node owns every vRegion [lo, hi) touches (as far as the home knows). */
-bool owner_all_self(struct space *s, uint64_t lo, uint64_t hi)
+/*
+ * True if this node owns every vRegion [lo, hi) touches (as far as the home knows),
+ * each backed up by *backup (-ENOENT: none); a first call sets *backup from lo's.
+ */
+bool owner_all_self(struct space *s, uint64_t lo, uint64_t hi, int *backup)
 {
-	for (uint32_t r = vregion_of(lo); lo < hi && r <= vregion_of(hi - 1); r++)
-		if (vregion_map_get(&s->owners, r) != mmon_self)
+	for (uint32_t r = vregion_of(lo); lo < hi && r <= vregion_of(hi - 1); r++) {
+		int b = vregion_map_backup(&s->owners, r);
+
+		if (*backup == -EINVAL)
+			*backup = b;
+		if (vregion_map_get(&s->owners, r) != mmon_self || b != *backup)
 			return false;
+	}
 	return true;
 }

@@ -56,15 +56,19 @@ static void add(struct batch *b, struct m2g_restore r)
 		flush(b);
 }
 
-/* The home record of held space s and one per vRegion whose owner it knows. */
+/* The home record of held space s and one per vRegion whose copies it knows. */
 static void add_held(struct batch *b, struct space *s)
 {
 	add(b, (struct m2g_restore){ .key = s->mm, .kind = RESTORE_HOME });
 	for (long r = vregion_map_next(&s->owners, 0, VREGION_COUNT); r >= 0;
-	     r = vregion_map_next(&s->owners, (uint32_t)r + 1, VREGION_COUNT))
+	     r = vregion_map_next(&s->owners, (uint32_t)r + 1, VREGION_COUNT)) {
+		int backup = vregion_map_backup(&s->owners, (uint32_t)r);
+
 		add(b, (struct m2g_restore){
 			.key = s->mm, .idx = (uint32_t)r, .kind = RESTORE_VREGION,
-			.owner = (uint8_t)vregion_map_get(&s->owners, (uint32_t)r) });
+			.owner = (uint8_t)vregion_map_get(&s->owners, (uint32_t)r),
+			.backup = backup < 0 ? VREGION_NONE : (uint8_t)backup });
+	}
 }
 
 static void add_space(struct batch *b, uint32_t mm)

@@ -1,8 +1,8 @@
 /*
- * Home to owner: after the home's vma tree changes over a range, each owner of a
- * vRegion in it gets the vmas there (M2M_VMA_SYNC) and replaces its mirror; pages go
- * with M2M_PAGE_PUT, a fork copies mirrors with M2M_MM_COPY, and M2M_MM_FREE ends it
- * all. The receiving side of VMA_SYNC is here too.
+ * Home to owners: after the home's vma tree changes over a range, both copies of each
+ * vRegion in it (owner and backup) get the vmas there (M2M_VMA_SYNC) and replace
+ * their mirror; pages go with M2M_PAGE_PUT, a fork copies mirrors with M2M_MM_COPY,
+ * and M2M_MM_FREE ends it all. The receiving side of VMA_SYNC is here too.
  */
 #define LOG_SUBSYS "mmon"
 #include "kernel/errno.h"
@@ -25,9 +25,13 @@ static int send_one(struct space *s, uint8_t owner, uint8_t *msg, uint64_t lo, u
 {
 	struct m2m_vma_sync h = {
 		.mm = s->mm, .vnode = s->vnode, .pmon = s->pmon, .nvmas = n,
-		.start = lo, .end = hi,
+		.start = lo, .end = hi, .backup = VREGION_NONE,
 	};
-	int ret;
+	int ret, backup = vregion_map_backup(&s->owners, vregion_of(lo));
+
+	h.owner = (uint8_t)vregion_map_get(&s->owners, vregion_of(lo));
+	if (backup >= 0)
+		h.backup = (uint8_t)backup;
 
 	memcpy(msg, &h, sizeof(h));
 	mark_synced(s, owner);
@@ -71,15 +75,34 @@ static int send_sync(struct space *s, uint8_t owner, uint64_t lo, uint64_t hi, b
 	return err;
 }
 
+struct sync_arg {
+	uint64_t lo, hi;
+	bool fresh;
+};
+
+/* One copy of a vRegion: by message, or here by dropping the pages no vma covers. */
+static int sync_copy(struct space *s, uint8_t node, void *arg)
+{
+	const struct sync_arg *a = arg;
+
+	if (node != mmon_self)
+		return send_sync(s, node, a->lo, a->hi, a->fresh);
+	if (a->fresh)
+		pages_drop(s, a->lo, a->hi);
+	else
+		pages_drop_unmapped(s, a->lo, a->hi);
+	return 0;
+}
+
 /*
- * Bring every owner of a known vRegion in [lo, hi) up to date with the home's tree:
- * remote owners by message, this node by dropping the pages no vma covers (all of
- * them if fresh). Goes on past a failing owner; returns the first error.
+ * Bring both copies of every known vRegion in [lo, hi) up to date with the home's
+ * tree (all their pages dropped if fresh). Goes on past a failing copy; returns the
+ * first error. A copy found lost is forgotten, and the rest go on without it.
  */
 int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh)
 {
+	struct sync_arg a = { .fresh = fresh };
 	uint32_t end_r;
-	uint64_t a, b;
 	int err = 0, e;
 	long r;
 
@@ -88,54 +111,61 @@ int sync_range(struct space *s, uint64_t lo, uint64_t hi, bool fresh)
 	end_r = vregion_of(hi - 1) + 1;
 	for (r = vregion_map_next(&s->owners, vregion_of(lo), end_r); r >= 0;
 	     r = vregion_map_next(&s->owners, (uint32_t)r + 1, end_r)) {
-		int owner = vregion_map_get(&s->owners, (uint32_t)r);
-
-		a = vregion_start((uint32_t)r) > lo ? vregion_start((uint32_t)r) : lo;
-		b = vregion_start((uint32_t)r) + VREGION_SIZE < hi ?
-		    vregion_start((uint32_t)r) + VREGION_SIZE : hi;
-		if (owner == mmon_self) {
-			if (fresh)
-				pages_drop(s, a, b);
-			else
-				pages_drop_unmapped(s, a, b);
-			continue;
-		}
-		e = send_sync(s, (uint8_t)owner, a, b, fresh);
+		a.lo = vregion_start((uint32_t)r) > lo ? vregion_start((uint32_t)r) : lo;
+		a.hi = vregion_start((uint32_t)r) + VREGION_SIZE < hi ?
+		       vregion_start((uint32_t)r) + VREGION_SIZE : hi;
+		e = replica_each(s, (uint32_t)r, sync_copy, &a);
 		if (e) {
-			pr_warn("vma sync mm=%u [%#lx, %#lx) to mmon %d failed (%d)", s->mm, a,
-				b, owner, e);
+			pr_warn("vma sync mm=%u [%#lx, %#lx) failed (%d)", s->mm, a.lo, a.hi, e);
 			err = err ? err : e;
 		}
 	}
 	return err;
 }
 
-/* M2M_PAGE_PUT of one page (exec's image) to its owner. */
-int sync_page(struct space *s, uint8_t owner, uint64_t va, const void *page)
+/* One copy of an image page: M2M_PAGE_PUT, or the store here. */
+static int put_copy(struct space *s, uint8_t node, void *arg)
+{
+	const uint8_t *msg = arg;
+	struct m2m_page h;
+	int ret;
+
+	memcpy(&h, msg, sizeof(h));
+	if (node == mmon_self)
+		return pages_write(s, h.va, msg + sizeof(h));
+	mark_synced(s, node);
+	ret = msg_rpc(node, M2M_PAGE_PUT, msg, sizeof(h) + NET_PAGE_SIZE, NULL, 0,
+		      MMON_RPC_TIMEOUT);
+	return ret < 0 ? ret : 0;
+}
+
+/* An image page (exec's) to both copies of its vRegion. */
+int sync_page(struct space *s, uint64_t va, const void *page)
 {
 	struct m2m_page h = { .mm = s->mm, .va = va };
 	uint8_t *msg = kmalloc(sizeof(h) + NET_PAGE_SIZE);
-	int ret;
+	int err;
 
 	if (!msg)
 		return -ENOMEM;
 	memcpy(msg, &h, sizeof(h));
 	memcpy(msg + sizeof(h), page, NET_PAGE_SIZE);
-	mark_synced(s, owner);
-	ret = msg_rpc(owner, M2M_PAGE_PUT, msg, sizeof(h) + NET_PAGE_SIZE, NULL, 0,
-		      MMON_RPC_TIMEOUT);
+	err = replica_each(s, vregion_of(va), put_copy, msg);
 	kfree(msg);
-	return ret < 0 ? ret : 0;
+	return err;
 }
 
-/* M2M_MM_FREE to every owner that got anything; returns how many were told. */
+/*
+ * M2M_MM_FREE to every owner that got anything and is not down (its memory is gone
+ * anyway); returns how many were told.
+ */
 unsigned sync_free_all(struct space *s)
 {
 	unsigned told = 0;
 	int ret;
 
 	for (unsigned node = 0; node < NET_NODES; node++) {
-		if (!(s->synced[node / 8] & (1u << (node % 8))))
+		if (!(s->synced[node / 8] & (1u << (node % 8))) || replica_down((uint8_t)node))
 			continue;
 		ret = msg_rpc((uint8_t)node, M2M_MM_FREE, &s->mm, sizeof(s->mm), NULL, 0,
 			      MMON_RPC_TIMEOUT);
@@ -166,6 +196,10 @@ int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *page
 		n = 0;
 		ret = msg_rpc((uint8_t)node, M2M_MM_COPY, &q, sizeof(q), &n, sizeof(n),
 			      MMON_RPC_TIMEOUT);
+		if (ret < 0 && replica_lost(p, (uint8_t)node, ret)) {
+			replica_lost(c, (uint8_t)node, ret);
+			continue;
+		}
 		if (ret < 0) {
 			pr_warn("M2M_MM_COPY mm=%u -> mm=%u to mmon %u failed (%d)", q.parent,
 				q.child, node, ret);
@@ -186,7 +220,9 @@ static int check_sync(const struct m2m_vma_sync *h, const uint8_t *body)
 
 	if (((h->start | h->end) & low) || h->start >= h->end || h->end > VMA_MAX ||
 	    vregion_of(h->start) != vregion_of(h->end - 1) || !mmon_is(h->pmon, ROLE_PMON) ||
-	    !h->mm)
+	    !h->mm || h->rsvd || !mmon_is(h->owner, ROLE_MMON) || h->owner == h->backup ||
+	    (h->backup != VREGION_NONE && !mmon_is(h->backup, ROLE_MMON)) ||
+	    (h->owner != mmon_self && h->backup != mmon_self))
 		return -EINVAL;
 	for (uint32_t i = 0; i < h->nvmas; i++) {
 		memcpy(&w, body + i * sizeof(w), sizeof(w));
@@ -237,7 +273,9 @@ static int mirror_apply(struct space *s, const struct m2m_vma_sync *h, const uin
 	uint64_t out;
 	int err;
 
-	err = vma_munmap(&s->vs, h->start, h->end - h->start);
+	err = vregion_map_set(&s->owners, vregion_of(h->start), h->owner, h->backup);
+	if (!err)
+		err = vma_munmap(&s->vs, h->start, h->end - h->start);
 	for (uint32_t i = 0; !err && i < h->nvmas; i++) {
 		memcpy(&w, body + i * sizeof(w), sizeof(w));
 		err = vma_mmap(&s->vs, w.start, w.end - w.start, w.prot, flags, w.kind, 0, &out);
@@ -248,7 +286,7 @@ static int mirror_apply(struct space *s, const struct m2m_vma_sync *h, const uin
 	return err;
 }
 
-/* M2M_VMA_SYNC: from the home of mm, about vRegions this node owns. */
+/* M2M_VMA_SYNC: from the home of mm, about a vRegion this node keeps a copy of. */
 int sync_receive(void *ctx, uint8_t peer, const void *req, size_t len, void *resp,
 		 size_t resp_max)
 {

@@ -113,16 +113,17 @@ static uint64_t vm_brk(struct space *s, uint64_t want)
 
 /*
  * Before a growing mremap: learn the owners of where it will grow or move to. A move
- * carries pages, which only works inside this node's store: if the old or new range
- * lies in a vRegion another mmon owns, -ENOMEM now, and musl and glibc fall back to
+ * carries pages, which only works inside this node's store (and its backup's, told
+ * with M2M_PAGE_MOVE): if the old or new range lies in a vRegion another mmon owns,
+ * or the two have different backups, -ENOMEM now, and musl and glibc fall back to
  * malloc, copy, free.
  */
 static int mremap_prepare(struct space *s, uint64_t old, uint64_t old_len, uint64_t new_len,
 			  uint32_t flags)
 {
 	struct vma *v = vma_find(&s->vs, old), *n;
+	int err, backup = -EINVAL;
 	uint64_t dest;
-	int err;
 
 	if (!v || old_len > v->end - old)
 		return 0;		/* vma_mremap() says -EFAULT */
@@ -140,7 +141,8 @@ static int mremap_prepare(struct space *s, uint64_t old, uint64_t old_len, uint6
 	err = owner_fill(s, dest, dest + new_len);
 	if (err)
 		return err;
-	if (!owner_all_self(s, old, old + old_len) || !owner_all_self(s, dest, dest + new_len)) {
+	if (!owner_all_self(s, old, old + old_len, &backup) ||
+	    !owner_all_self(s, dest, dest + new_len, &backup)) {
 		pr_info("mremap mm=%u refused: it would move pages between mmons", s->mm);
 		return -ENOMEM;
 	}
@@ -166,7 +168,9 @@ static int vm_mremap(struct space *s, const struct p2m_vm *q, uint64_t *addr)
 		return sync_range(s, old + min_u64(old_len, new_len),
 				  old + max_u64(old_len, new_len), false);
 	pages_move(s, old, *addr, old_len);
-	err = sync_range(s, *addr, *addr + new_len, false);
+	err = replica_move(s, old, *addr, old_len);
+	if (!err)
+		err = sync_range(s, *addr, *addr + new_len, false);
 	return sync_range(s, old, old + old_len, false) ? -EIO : err;
 }
 

@@ -1,7 +1,7 @@
 /*
- * A home's map from vRegion to owner mComponent: a two-level table whose 2 KiB
- * chunks are allocated on first use, so a process touching a few vRegions costs a
- * few chunks. Portable; tests/unit/test_vregion.c.
+ * A map from vRegion to its owner and backup mComponents: a two-level table whose
+ * 2 KiB chunks are allocated on first use, so a process touching a few vRegions costs
+ * a few chunks. Portable; tests/unit/test_vregion.c.
  */
 #include "mcomponent/vregion.h"
 #include "kernel/errno.h"
@@ -24,20 +24,33 @@ void vregion_map_fini(struct vregion_map *m)
 	}
 }
 
-int vregion_map_get(const struct vregion_map *m, uint32_t r)
+/* The entry for r, 0 if unknown. */
+static uint16_t entry(const struct vregion_map *m, uint32_t r)
 {
 	const uint16_t *c = r < VREGION_COUNT ? m->chunks[r / VREGION_CHUNK] : NULL;
 
-	if (!c || !c[r % VREGION_CHUNK])
-		return -ENOENT;
-	return c[r % VREGION_CHUNK] - 1;
+	return c ? c[r % VREGION_CHUNK] : 0;
 }
 
-int vregion_map_set(struct vregion_map *m, uint32_t r, uint8_t owner)
+int vregion_map_get(const struct vregion_map *m, uint32_t r)
+{
+	uint16_t e = entry(m, r);
+
+	return e ? (e & 0xff) - 1 : -ENOENT;
+}
+
+int vregion_map_backup(const struct vregion_map *m, uint32_t r)
+{
+	uint16_t e = entry(m, r);
+
+	return e && e >> 8 != VREGION_NONE ? e >> 8 : -ENOENT;
+}
+
+int vregion_map_set(struct vregion_map *m, uint32_t r, uint8_t owner, uint8_t backup)
 {
 	uint16_t **c;
 
-	if (r >= VREGION_COUNT)
+	if (r >= VREGION_COUNT || owner == VREGION_NONE || owner == backup)
 		return -EINVAL;
 	c = &m->chunks[r / VREGION_CHUNK];
 	if (!*c) {
@@ -46,8 +59,25 @@ int vregion_map_set(struct vregion_map *m, uint32_t r, uint8_t owner)
 			return -ENOMEM;
 		memset(*c, 0, VREGION_CHUNK * sizeof(**c));
 	}
-	(*c)[r % VREGION_CHUNK] = (uint16_t)owner + 1;
+	(*c)[r % VREGION_CHUNK] = (uint16_t)((owner + 1) | backup << 8);
 	return 0;
+}
+
+bool vregion_map_lose(struct vregion_map *m, uint32_t r, uint8_t node)
+{
+	int owner = vregion_map_get(m, r), backup = vregion_map_backup(m, r);
+	uint16_t *e;
+
+	if (owner < 0 || (owner != node && backup != node))
+		return false;
+	e = &m->chunks[r / VREGION_CHUNK][r % VREGION_CHUNK];
+	if (backup == node)
+		*e = (uint16_t)((owner + 1) | VREGION_NONE << 8);
+	else if (backup >= 0)
+		*e = (uint16_t)((backup + 1) | VREGION_NONE << 8);
+	else
+		*e = 0;
+	return true;
 }
 
 int vregion_map_copy(struct vregion_map *dst, const struct vregion_map *src)

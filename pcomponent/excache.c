@@ -166,23 +166,32 @@ static void writeback_start(struct writeback *w, const struct excache_line *l,
 	memcpy(w->msg, &wb, sizeof(wb));
 	memcpy(w->msg + sizeof(wb), phys_to_virt(frame), PAGE_SIZE);
 	w->err = msg_rpc_start(&w->call, w->owner, P2M_WRITEBACK, w->msg,
-			       sizeof(wb) + PAGE_SIZE, NULL, 0, MM_RPC_TIMEOUT);
+			       sizeof(wb) + PAGE_SIZE, NULL, 0, MM_PAGE_TIMEOUT);
 }
 
 /*
- * Wait for the write-back; a failed one is tried again, WRITEBACK_TRIES in all (a
- * write-back is idempotent). 0 or the last error; -EFAULT (no vma there any more:
- * munmap got to the owner first) is final, and means the page is nobody's.
+ * Wait for the write-back; a failed one is tried again (a write-back is idempotent):
+ * WRITEBACK_TRIES in all, and for an owner that stopped answering, as long as it takes
+ * GMM to name its backup (mm_owner_retry()). 0 or the last error; -EFAULT (no vma
+ * there any more: munmap got to the owner first) is final, and means the page is
+ * nobody's.
  */
-static int writeback_finish(struct writeback *w, const struct mm *mm, uint64_t va)
+static int writeback_finish(struct writeback *w, struct mm *mm, uint64_t va)
 {
 	const size_t len = sizeof(struct p2m_writeback) + PAGE_SIZE;
-	int err = w->err ? w->err : msg_rpc_wait(&w->call);
+	uint64_t deadline = clock_ns() + MM_FAILOVER_PATIENCE;
+	int err = w->err ? w->err : msg_rpc_wait(&w->call), owner = w->owner, tries = 1;
 
-	for (int i = 1; i < WRITEBACK_TRIES && err < 0 && err != -EFAULT && w->msg; i++) {
-		pr_warn("mm %u: write-back of va=%#lx to node %u failed (%d), retrying", mm->id,
-			va, w->owner, err);
-		err = msg_rpc(w->owner, P2M_WRITEBACK, w->msg, len, NULL, 0, MM_RPC_TIMEOUT);
+	while (err < 0 && err != -EFAULT && w->msg) {
+		pr_warn("mm %u: write-back of va=%#lx to node %d failed (%d)", mm->id, va, owner,
+			err);
+		owner = mm_owner_retry(mm, va, (uint8_t)owner, err, deadline);
+		if (owner < 0 && tries++ < WRITEBACK_TRIES)
+			owner = w->owner;
+		if (owner < 0)
+			break;
+		w->owner = (uint8_t)owner;
+		err = msg_rpc(w->owner, P2M_WRITEBACK, w->msg, len, NULL, 0, MM_PAGE_TIMEOUT);
 	}
 	kfree(w->msg);
 	return err < 0 ? err : 0;
@@ -290,13 +299,15 @@ static int claim(struct mm *mm, uint64_t va, struct mm **old)
 
 /*
  * Fetch (mm, va) from its owner into the line's frame; the owner's prot or -errno.
- * The line learns its owner and whether the owner holds the page (see wire.h).
+ * The line learns its owner and whether the owner holds the page (see wire.h). An
+ * owner that stopped answering is waited out until GMM names its backup.
  */
 static int fetch(struct mm *mm, uint64_t va, bool write, unsigned idx)
 {
 	struct p2m_fetch req = { .mm = mm->id, .flags = write ? FETCH_WRITE : 0, .va = va };
+	uint64_t deadline = clock_ns() + MM_FAILOVER_PATIENCE;
 	struct m2p_fetch reply;
-	int owner = mm_owner(mm, va), n;
+	int owner = mm_owner(mm, va), n = owner;
 	uint8_t *msg;
 
 	if (owner < 0)
@@ -304,9 +315,13 @@ static int fetch(struct mm *mm, uint64_t va, bool write, unsigned idx)
 	msg = kmalloc(FETCH_REPLY);
 	if (!msg)
 		return -ENOMEM;
-	xc.lines[idx].owner = (uint8_t)owner;	/* the line is busy: ours alone */
-	n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), msg, FETCH_REPLY,
-		    MM_RPC_TIMEOUT);
+	for (; owner >= 0; owner = mm_owner_retry(mm, va, (uint8_t)owner, n, deadline)) {
+		xc.lines[idx].owner = (uint8_t)owner;	/* the line is busy: ours alone */
+		n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), msg, FETCH_REPLY,
+			    MM_PAGE_TIMEOUT);
+		if (n >= 0)
+			break;
+	}
 	if (n >= 0 && n != FETCH_REPLY)
 		n = -EPROTO;
 	if (n >= 0) {

@@ -11,6 +11,8 @@
 #include "kernel/msg.h"
 #include "kernel/paging.h"
 #include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "kernel/time.h"
 #include "lib/string.h"
 #include "mcomponent/vma.h"
 #include "pcomponent/fs.h"
@@ -218,6 +220,41 @@ void mm_put(struct mm *mm)
 	if (err < 0)
 		pr_warn("mm %u: its home mmon %u did not free it (%d)", mm->id, mm->home, err);
 	kfree(mm);
+}
+
+#define OWNER_RETRY_PAUSE (100 * NSEC_PER_MSEC)
+
+/* Forget the remembered owner of va's vRegion if it is still owner. */
+static void owner_forget(struct mm *mm, uint64_t va, uint8_t owner)
+{
+	uint32_t vregion = (uint32_t)(va >> NET_VREGION_SHIFT);
+	struct owner_slot *s = &mm->owners[vregion % MM_OWNER_SLOTS];
+
+	spin_lock(&mm->lock);
+	if (s->used && s->vregion == vregion && s->owner == owner)
+		s->used = false;
+	spin_unlock(&mm->lock);
+}
+
+int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t deadline)
+{
+	bool transport = err == -ETIMEDOUT || err == -EHOSTUNREACH || err == -ECONNRESET;
+	int now;
+
+	if ((!transport && err != -EPERM) || clock_ns() >= deadline)
+		return err;
+	owner_forget(mm, va, owner);
+	now = mm_owner(mm, va);
+	if (now < 0)
+		return err;
+	if (now == owner && err == -EPERM)
+		return err;
+	if (now == owner)
+		sleep_ns(OWNER_RETRY_PAUSE);
+	else
+		pr_info("mm %u: va=%#lx now kept by mmon %d (mmon %u: %d)", mm->id, va, now,
+			owner, err);
+	return now;
 }
 
 int mm_owner(struct mm *mm, uint64_t va)

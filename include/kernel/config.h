@@ -28,6 +28,7 @@ enum config_key {
 	CFG_EXCACHE_KB,
 	CFG_EXCACHE_WAYS,
 	CFG_EXCACHE_POLICY,
+	CFG_REPLICATION,
 	CFG_KEY_COUNT
 };
 
@@ -61,6 +62,7 @@ struct node_config {
 	struct peer peers[CONFIG_MAX_PEERS];	/* the cluster, this node included */
 	unsigned npeers;
 	uint32_t hb_timeout_ms;			/* gmon: silence this long means dead */
+	bool replication;			/* gmon: give vRegions a backup mmon */
 	uint32_t excache_kb;			/* pmon: ExCache size */
 	uint32_t excache_ways;			/* pmon: its associativity */
 	enum excache_policy excache_policy;	/* pmon: its eviction policy */

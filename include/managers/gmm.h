@@ -28,6 +28,7 @@ struct gmm_params {
 	uint32_t nvregions;	/* vRegions per address space: indexes 0..nvregions-1 */
 	uint32_t max_records;	/* bound on placements held (homes + vRegions) */
 	uint64_t seed;		/* PRNG seed; 0 is replaced by a fixed constant */
+	bool no_backups;	/* replication off: vRegions get an owner only */
 };
 
 /* One registered mComponent. */

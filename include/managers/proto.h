@@ -27,7 +27,7 @@ _Static_assert(sizeof(struct m2g_mem_report) == 16, "mem report");
  * M2G_RESTORE: after gmon restarted, each mComponent tells the new one the records
  * the old one had made that it depends on, so running processes and files stay where
  * they are: HOME, key is an mm whose home is the sender; VREGION, vRegion idx of mm
- * key is owned by owner; FRONT, key is a vNode whose files owner (an sComponent)
+ * key is owned by owner and backed up by backup; FRONT, key is a vNode whose files owner (an sComponent)
  * keeps and the sender fronts. A record gmon already has stands.
  */
 enum m2g_restore_kind { RESTORE_HOME = 1, RESTORE_VREGION = 2, RESTORE_FRONT = 3 };
@@ -37,7 +37,8 @@ struct m2g_restore {
 	uint32_t idx;		/* VREGION: the vRegion; else 0 */
 	uint8_t kind;		/* enum m2g_restore_kind */
 	uint8_t owner;		/* VREGION: owner mmon; FRONT: the smon; HOME: 0 */
-	uint8_t rsvd[2];	/* 0 */
+	uint8_t backup;		/* VREGION: backup mmon, or 0xff: none; else 0 */
+	uint8_t rsvd;		/* 0 */
 } __attribute__((packed));
 _Static_assert(sizeof(struct m2g_restore) == 12, "restore record");
 

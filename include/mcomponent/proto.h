@@ -142,25 +142,37 @@ _Static_assert(sizeof(struct wire_vma) == 24, "wire vma");
 #define NET_SYNC_VMAS 256	/* wire_vma entries in one M2M_VMA_SYNC */
 
 /*
- * M2M_VMA_SYNC: inside [start, end), which lies in vRegions the receiver owns, mm's
- * vmas are exactly the nvmas that follow (clipped to the range); pages outside them go.
+ * M2M_VMA_SYNC: inside [start, end), which lies in one vRegion the receiver keeps (as
+ * its owner or backup), mm's vmas are exactly the nvmas that follow (clipped to the
+ * range); pages outside them go.
  */
 struct m2m_vma_sync {
 	uint32_t mm;
 	uint32_t vnode;
 	uint8_t pmon;		/* the node that runs mm: the only one it serves */
-	uint8_t rsvd[3];
+	uint8_t owner;		/* the vRegion's owner mmon */
+	uint8_t backup;		/* its backup mmon, or 0xff: none */
+	uint8_t rsvd;
 	uint32_t nvmas;
 	uint64_t start, end;
 } __attribute__((packed));
 _Static_assert(sizeof(struct m2m_vma_sync) == 32, "vma sync");
 
+/* M2M_PAGE_PUT (home to a copy) and M2M_PAGE_COPY (one copy of a vRegion to the other). */
 struct m2m_page {
 	uint32_t mm;
 	uint32_t rsvd;
 	uint64_t va;		/* page-aligned; the page follows */
 } __attribute__((packed));
 _Static_assert(sizeof(struct m2m_page) == 16, "page put");
+
+/* M2M_PAGE_MOVE: the home moved mm's pages [from, from + len) to to: the backup does too. */
+struct m2m_page_move {
+	uint32_t mm;
+	uint32_t rsvd;
+	uint64_t from, to, len;	/* page-aligned; the ranges do not overlap */
+} __attribute__((packed));
+_Static_assert(sizeof(struct m2m_page_move) == 32, "page move");
 
 #define MEMSTATS_VNODES 16
 

@@ -91,7 +91,9 @@
 	X(X2S_SYMLINK, 45, NET_PATH2_REQ(2), NET_PATH2_REQ(2 * NET_PATH_MAX), 0)	\
 	X(X2S_READLINK, 46, NET_PATH_REQ(1), NET_PATH_REQ(NET_PATH_MAX), NET_PATH_MAX)	\
 	X(X2S_STATFS, 47, NET_U32, NET_U32, NET_SZ(s2x_statfs))				\
-	X(M2G_RESTORE, 48, NET_SZ(m2g_restore), NET_RESTORE_MAX * NET_SZ(m2g_restore), 0)
+	X(M2G_RESTORE, 48, NET_SZ(m2g_restore), NET_RESTORE_MAX * NET_SZ(m2g_restore), 0)	\
+	X(M2M_PAGE_COPY, 49, NET_PAGE_MSG(m2m_page), NET_PAGE_MSG(m2m_page), 0)	\
+	X(M2M_PAGE_MOVE, 50, NET_SZ(m2m_page_move), NET_SZ(m2m_page_move), 0)
 
 #define NET_OPCODE_ENUM(op, num, lo, hi, resp) op = num,
 enum net_opcode {

@@ -19,6 +19,13 @@
 #define MM_OWNER_SLOTS 16		/* vRegion owners an mm remembers */
 #define MM_RPC_TIMEOUT (10 * NSEC_PER_SEC)
 #define MM_GMON_PATIENCE (15 * NSEC_PER_SEC)	/* placements wait this long for a restarting gmon */
+/*
+ * A fetch or write-back is tried this long, then sent again (both are idempotent):
+ * a request the owner took just before it died is never answered, and its backup
+ * takes over only for calls that fail. It is tried again for up to the patience.
+ */
+#define MM_PAGE_TIMEOUT (3 * NSEC_PER_SEC)
+#define MM_FAILOVER_PATIENCE (20 * NSEC_PER_SEC)
 
 /* A remembered answer of GMM: vRegion -> owner mComponent. */
 struct owner_slot {
@@ -57,6 +64,13 @@ int mm_exec(struct mm *mm, struct m2p_exec *out);
 void mm_get(struct mm *mm);
 /* The last put frees it here and on every mmon; no thread may still run on it. */
 void mm_put(struct mm *mm);
+/*
+ * A fetch or write-back of va to owner failed with err: the node to try again, or
+ * -errno to give up. An owner that does not answer may be dead: GMM is asked again
+ * (pausing while it still names the same node) until deadline, and names the backup
+ * once it declares the death; a refusal (-EPERM) is given one second owner.
+ */
+int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t deadline);
 /* The owner mComponent of va's vRegion (asking GMM once); node id or -errno. */
 int mm_owner(struct mm *mm, uint64_t va);
 

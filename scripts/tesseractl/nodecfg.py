@@ -22,6 +22,8 @@ def render(cluster, node):
     if node.test_fault:
         lines.append(f"test_fault={node.test_fault}")
     lines.append(f"hb_timeout_ms={cluster.hb_timeout_ms}")
+    if not cluster.replication:
+        lines.append("replication=0")
     lines += [f"{k}={v}" for k, v in sorted(node.options.items())]
     return "\n".join(lines) + "\n" + cluster_map(cluster)
 

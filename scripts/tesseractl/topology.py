@@ -40,6 +40,7 @@ CLUSTER_KEYS = {
     "seed": Key("int", 1, lo=0, hi=2**63 - 1),
     "hb_timeout_ms": Key("int", 2000, lo=100, hi=600000),
     "mtu": Key("int", 9000, lo=576, hi=9000),
+    "replication": Key("bool", True),
 }
 
 NODE_KEYS = {
@@ -111,6 +112,7 @@ class Cluster:
     seed: int                   # the fabric's --seed
     hb_timeout_ms: int          # gmon declares a silent node dead after this
     mtu: int                    # bytes after the Ethernet header, every NIC
+    replication: bool           # GMM gives each vRegion a backup mmon
     nodes: tuple
 
     def roles(self):
@@ -155,7 +157,7 @@ def parse(data, shown, base):
     nodes = parse_nodes(shown, data.get("node", []), base)
     return Cluster(shown, settings["accel"], settings["boot_timeout"],
                    settings["seed"], settings["hb_timeout_ms"], settings["mtu"],
-                   nodes)
+                   settings["replication"], nodes)
 
 
 def parse_nodes(shown, raw, base):

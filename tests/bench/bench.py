@@ -5,23 +5,25 @@ Every figure is taken in this one run on this machine, so ratios between them
 mean something; absolute times depend on the host (TCG here, usually). Boot times
 come from smoke runs of the default cluster, the process-model figures from the
 default cluster, the network and memory figures from the memory cluster in
-alternating rounds (net.py, mem.py), the storage figures from their own cluster;
+alternating rounds (net.py, mem.py), the storage figures from their own cluster,
+replication's cost and failover time from two clusters at once (replica.py);
 the Linux baselines boot first, alone on the host."""
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 
+import cluster
 import mem
 import net
 import proc     # also puts scripts/ on the path (linux_guest.py), for tesseractl
+import replica
 import storage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-TESSERA = [sys.executable, os.path.join(ROOT, "scripts", "tessera")]
+TESSERA = cluster.TESSERA
 TOPOLOGY = os.path.join(ROOT, "scripts", "cluster.toml")
 OUT = os.path.join(ROOT, "build", "bench")
 BOOT_RUNS = 3
@@ -43,18 +45,11 @@ def boot_times(run_dir):
 
 def with_cluster(run_dir, fn, topology=TOPOLOGY):
     """Boot the cluster, run fn(run_dir) while it is up, stop it."""
-    launcher = subprocess.Popen(TESSERA + ["up", "-t", topology, "--run-dir", run_dir],
-                                stdout=subprocess.PIPE, text=True)
+    launcher = cluster.up(run_dir, topology)
     try:
-        for line in launcher.stdout:
-            if "cluster ready" in line:
-                break
-        else:
-            sys.exit("bench: cluster did not come up")
         return fn(run_dir)
     finally:
-        launcher.send_signal(signal.SIGINT)
-        launcher.wait(timeout=30)
+        cluster.down(launcher)
 
 
 def report(boot):
@@ -81,6 +76,7 @@ def main():
         # Its own run dir: a fresh disk, not the default cluster's smon0.disk.
         tessera_storage = with_cluster(os.path.join(run_dir, "storage"),
                                        storage.tessera_figures, storage.TOPOLOGY)
+        replication = replica.figures(os.path.join(run_dir, "replica"))
     boot = {n: statistics.median(r[n] for r in runs) for n in runs[0]}
     with open(os.path.join(OUT, "boot.json"), "w") as f:
         json.dump({"boot_s_median": boot, "boot_runs": BOOT_RUNS}, f, indent=2)
@@ -88,6 +84,8 @@ def main():
         json.dump(rounded(network), f, indent=2)
     with open(os.path.join(OUT, "mem.json"), "w") as f:
         json.dump(rounded(memory), f, indent=2)
+    with open(os.path.join(OUT, "replica.json"), "w") as f:
+        json.dump(rounded(replication), f, indent=2)
     procs = proc.combine(tessera_proc, linux)
     with open(os.path.join(OUT, "proc.json"), "w") as f:
         json.dump(procs, f, indent=2)
@@ -97,10 +95,11 @@ def main():
     report(boot)
     net.report(network)
     mem.report(memory)
+    replica.report(replication)
     proc.report(procs)
     storage.report(stor)
-    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json, mem.json, proc.json "
-          "and storage.json")
+    print(f"wrote {os.path.relpath(OUT)}/boot.json, net.json, mem.json, replica.json, "
+          "proc.json and storage.json")
 
 
 if __name__ == "__main__":

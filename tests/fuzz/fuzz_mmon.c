@@ -176,8 +176,9 @@ static void mirror(void)
 		struct m2m_vma_sync h;
 		struct wire_vma v[2];
 	} __attribute__((packed)) m = {
-		.h = { .mm = MIRROR_MM, .vnode = 7, .pmon = PMON, .nvmas = 2,
-		       .start = STACK_TOP - 16 * 4096, .end = STACK_TOP },
+		.h = { .mm = MIRROR_MM, .vnode = 7, .pmon = PMON, .owner = SELF,
+		       .backup = OTHER, .nvmas = 2, .start = STACK_TOP - 16 * 4096,
+		       .end = STACK_TOP },
 		.v = { { STACK_TOP - 16 * 4096, STACK_TOP - 12 * 4096, RW, VMA_KIND_ANON },
 		       { STACK_TOP - 8 * 4096, STACK_TOP, RW, VMA_KIND_STACK } },
 	};

@@ -88,12 +88,14 @@ static void seed_restore(void)
 {
 	struct m2g_restore good[] = {
 		{ .key = MM, .kind = RESTORE_HOME },
-		{ .key = MM, .idx = 3, .kind = RESTORE_VREGION, .owner = GMON_MMON2 },
-		{ .key = MM, .idx = 3, .kind = RESTORE_VREGION, .owner = GMON_MMON1 },
+		{ .key = MM, .idx = 3, .kind = RESTORE_VREGION, .owner = GMON_MMON2,
+		  .backup = GMON_MMON1 },
+		{ .key = MM, .idx = 3, .kind = RESTORE_VREGION, .owner = GMON_MMON1,
+		  .backup = 0xff },
 		{ .key = 9, .kind = RESTORE_FRONT, .owner = GMON_SMON1 },
 	};
 	struct m2g_restore bad = { .key = MM, .idx = 4, .kind = RESTORE_VREGION,
-				   .owner = GMON_PMON1 };
+				   .owner = GMON_PMON1, .backup = 0xff };
 
 	fuzz_seed_begin(&seed, S_REPORTED);
 	rec(P_MMON1, 0, M2G_RESTORE, good, sizeof(good), OK);

@@ -202,8 +202,9 @@ static void seed_mirror(void)
 		struct m2m_vma_sync h;
 		struct wire_vma v;
 	} __attribute__((packed)) m = {
-		.h = { .mm = MIRROR_MM, .vnode = 7, .pmon = PMON, .nvmas = 1,
-		       .start = STACK_TOP - 32 * 4096, .end = STACK_TOP - 16 * 4096 },
+		.h = { .mm = MIRROR_MM, .vnode = 7, .pmon = PMON, .owner = OTHER,
+		       .backup = SELF, .nvmas = 1, .start = STACK_TOP - 32 * 4096,
+		       .end = STACK_TOP - 16 * 4096 },
 		.v = { STACK_TOP - 24 * 4096, STACK_TOP - 16 * 4096, RW, VMA_KIND_ANON },
 	};
 
@@ -212,6 +213,8 @@ static void seed_mirror(void)
 	page_rec(P_OTHER, M2M_PAGE_PUT, MIRROR_MM, STACK_TOP - 20 * 4096, 5, OK);
 	fetch_rec(P_PMON, W_FAIR, MIRROR_MM, STACK_TOP - 4096, 0, OK);
 	page_rec(P_PMON, P2M_WRITEBACK, MIRROR_MM, STACK_TOP - 8192, 6, OK);
+	page_rec(P_OTHER, M2M_PAGE_COPY, MIRROR_MM, STACK_TOP - 20 * 4096, 7, OK);
+	page_rec(P_PMON, M2M_PAGE_COPY, MIRROR_MM, STACK_TOP - 20 * 4096, 7, NO);
 	pair_rec(P_OTHER, W_FAIR, M2M_MM_COPY, MIRROR_MM, 62, OK);
 	fetch_rec(P_PMON, W_FAIR, 62, STACK_TOP - 20 * 4096, 0, OK);
 	page_rec(P_PMON, M2M_PAGE_PUT, MIRROR_MM, STACK_TOP - 4096, 5, NO);

@@ -49,6 +49,14 @@ def test_node_config_optional_lines(tmp_path):
     assert "\nselftest=1\n" in text
     assert "\ntest_fault=pagefault\n" in text
     assert "\nloglevel=debug\n" in text
+    assert "replication" not in text
+
+
+def test_node_config_says_when_replication_is_off(tmp_path):
+    topo = write_topology(tmp_path / "t.toml", [dict(name="gmon0", role="gmon")],
+                          replication=False)
+    text = nodecfg.render(topology.load(topo), topology.load(topo).nodes[0])
+    assert "\nreplication=0\n" in text
 
 
 def test_mac_uses_id_as_last_byte():

@@ -287,6 +287,14 @@ int mm_owner(struct mm *mm, uint64_t va)
 	return (int)host_owner(p < 0 ? 0 : (unsigned)p);
 }
 
+/* One owner per page and no failover here: a failed call is never sent elsewhere. */
+int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t deadline)
+{
+	(void)mm, (void)va, (void)owner, (void)deadline;
+	host_point();
+	return err;
+}
+
 void proc_kill_mm(struct mm *mm, int sig)
 {
 	struct host_space *s = host_space_of(mm);

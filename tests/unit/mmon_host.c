@@ -16,7 +16,7 @@
 #include "kernel/time.h"
 #include "mmon_host.h"
 
-struct host_state host = { .free_pages = 1 << 20 };
+struct host_state host = { .free_pages = 1 << 20, .backup = 0xff };
 
 /* Counts host.fail_alloc down: true for the allocation that brings it to 0. */
 static bool alloc_fails(void)
@@ -210,6 +210,8 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 	if (owner < 0)
 		return owner;
 	a.owner = (uint8_t)owner;
+	if (q.vregion != X2G_PLACE_HOME && host.backup != owner)
+		a.backup = host.backup;
 	if (resp_max < sizeof(a))
 		abort();
 	memcpy(resp, &a, sizeof(a));

@@ -27,6 +27,7 @@ struct host_state {
 	int locks;		/* spinlocks held right now */
 	uint8_t gmon;		/* node id msg_rpc serves as gmon */
 	int (*place)(uint32_t mm, uint32_t vregion);	/* X2G_PLACE: owner, or -errno */
+	uint8_t backup;		/* X2G_PLACE's backup for a vRegion (0xff: none) */
 	int release_err;	/* X2G_RELEASE's answer */
 	int copy_err;		/* M2G_MM_COPY's answer */
 	int remote_err;		/* every other node's answer */

@@ -54,6 +54,7 @@ static inline void boot(void)
 	};
 
 	host.place = place_self;
+	host.backup = 0xff;
 	host.remote_err = 0;
 	host.release_err = -ENOSYS;
 	host.copy_err = 0;

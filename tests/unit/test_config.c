@@ -20,6 +20,7 @@
 	"excache_kb=512\n"						\
 	"excache_ways=4\n"						\
 	"excache_policy=fifo\n"					\
+	"replication=0\n"						\
 	"peer=0 gmon0 gmon 52:54:00:7e:00:00\n"				\
 	"peer=1 pmon0 pmon 52:54:00:7e:00:01\n"
 
@@ -59,7 +60,7 @@ static void config_parses_every_field_of_a_good_file(void)
 	CHECK(cfg.id == 1 && cfg.role == ROLE_PMON);
 	CHECK(memcmp(cfg.mac, mac1, 6) == 0);
 	CHECK(cfg.loglevel == LOG_DEBUG && cfg.selftest && cfg.test_fault == FAULT_NONE);
-	CHECK(cfg.hb_timeout_ms == 1500);
+	CHECK(cfg.hb_timeout_ms == 1500 && !cfg.replication);
 	CHECK(cfg.excache_kb == 512 && cfg.excache_ways == 4 && cfg.excache_policy == EXCACHE_FIFO);
 	CHECK(cfg.npeers == 2);
 	CHECK(cfg.peers[0].id == 0 && cfg.peers[0].role == ROLE_GMON);
@@ -74,6 +75,7 @@ static void config_defaults_are_info_without_selftest_or_fault(void)
 {
 	config_defaults(&cfg);
 	CHECK(cfg.loglevel == LOG_INFO && !cfg.selftest && cfg.test_fault == FAULT_NONE);
+	CHECK(cfg.replication);
 	CHECK(cfg.npeers == 0 && cfg.seen == 0 && cfg.name[0] == '\0');
 }
 
@@ -136,6 +138,8 @@ static void config_bounds_the_heartbeat_timeout(void)
 	CHECK(parse("hb_timeout_ms=100\n") == 0 && cfg.hb_timeout_ms == 100);
 	CHECK(parse("hb_timeout_ms=600000\n") == 0 && cfg.hb_timeout_ms == 600000);
 	CHECK(parse("hb_timeout_ms=99\n") == -EINVAL);
+	CHECK(parse("replication=1\n") == 0 && cfg.replication);
+	CHECK(parse("replication=yes\n") == -EINVAL);
 	CHECK(parse("hb_timeout_ms=600001\n") == -EINVAL);
 	CHECK(parse("hb_timeout_ms=99999999999999999999\n") == -EINVAL);
 	CHECK(parse("hb_timeout_ms=-5\n") == -EINVAL);

@@ -30,7 +30,7 @@ static void check_same_placements(struct gmm *g, uint32_t a, uint32_t b, uint32_
 /*
  * before: mm 5 with a home and 3 vRegions; after copy(5, 9) and copy(5, 2): each child
  * has the same 4 records (ids above and below the parent), and each copy charged the
- * owners as 4 placements would; the parent is untouched and released apart.
+ * owners and backups as 4 placements would; the parent is untouched and released apart.
  */
 static void gmm_copy_duplicates_every_record(void)
 {
@@ -44,7 +44,7 @@ static void gmm_copy_duplicates_every_record(void)
 	CHECK(gmm_report(&g, 1, 1000, 1) == 0 && gmm_report(&g, 2, 1000, 1) == 0);
 	CHECK(gmm_copy(&g, 5, 9) == 4);
 	CHECK(g.nrecs == 8);
-	CHECK(free_of(&g, 1) + free_of(&g, 2) == 2000 - 4 * 10);
+	CHECK(free_of(&g, 1) + free_of(&g, 2) == 2000 - (4 + 3) * 10);
 	f1 = free_of(&g, 1);
 	f2 = free_of(&g, 2);
 	check_same_placements(&g, 5, 9, 3);

@@ -14,8 +14,9 @@ static int sync_in(uint32_t mm, uint64_t start, uint64_t end, const struct wire_
 		   uint32_t n)
 {
 	static uint8_t buf[sizeof(struct m2m_vma_sync) + 4 * sizeof(struct wire_vma)];
-	struct m2m_vma_sync h = { .mm = mm, .vnode = 3, .pmon = PMON, .nvmas = n,
-				  .start = start, .end = end };
+	struct m2m_vma_sync h = { .mm = mm, .vnode = 3, .pmon = PMON, .owner = SELF,
+				  .backup = VREGION_NONE, .nvmas = n, .start = start,
+				  .end = end };
 
 	CHECK(n <= 4);
 	memcpy(buf, &h, sizeof(h));

@@ -118,8 +118,13 @@ static size_t make(uint16_t op, uint8_t *buf)
 		memcpy(buf, &mm, sizeof(mm));
 	} else if (op == M2M_VMA_SYNC) {
 		uint64_t start = pick() & ~4095ULL;
-		struct m2m_vma_sync h = { pick_mm(MIRROR_MM), 3, PMON, {0}, (uint32_t)rand() % 4,
-					  start, start + 4096 * (uint64_t)(1 + rand() % 16) };
+		struct m2m_vma_sync h = {
+			.mm = pick_mm(MIRROR_MM), .vnode = 3, .pmon = PMON,
+			.owner = rand() % 4 ? SELF : OTHER,
+			.backup = rand() % 2 ? VREGION_NONE : rand() % 2 ? OTHER : SELF,
+			.nvmas = (uint32_t)rand() % 4,
+			.start = start, .end = start + 4096 * (uint64_t)(1 + rand() % 16),
+		};
 		struct wire_vma w;
 
 		len = sizeof(h) + h.nvmas * sizeof(w);

@@ -240,8 +240,9 @@ static int sync_in(uint8_t from, uint64_t start, uint64_t end, const struct wire
 		   uint32_t n)
 {
 	static uint8_t buf[sizeof(struct m2m_vma_sync) + (NET_SYNC_VMAS + 1) * 24];
-	struct m2m_vma_sync h = { .mm = 900, .vnode = 3, .pmon = PMON, .nvmas = n,
-				  .start = start, .end = end };
+	struct m2m_vma_sync h = { .mm = 900, .vnode = 3, .pmon = PMON, .owner = SELF,
+				  .backup = VREGION_NONE, .nvmas = n, .start = start,
+				  .end = end };
 
 	memcpy(buf, &h, sizeof(h));
 	if (n)
@@ -323,8 +324,8 @@ static void sync_rejects_hostile(void)
 static void sync_for_own_process_refused(void)
 {
 	struct wire_vma ok = { 0x600000, 0x601000, RW, VMA_KIND_ANON };
-	struct m2m_vma_sync h = { .mm = 48, .pmon = PMON, .nvmas = 1, .start = 0x600000,
-				  .end = 0x601000 };
+	struct m2m_vma_sync h = { .mm = 48, .pmon = PMON, .owner = SELF, .backup = VREGION_NONE,
+				  .nvmas = 1, .start = 0x600000, .end = 0x601000 };
 	uint8_t buf[sizeof(h) + sizeof(ok)];
 
 	boot();

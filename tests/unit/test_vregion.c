@@ -29,16 +29,17 @@ static void vregion_bounds(void)
 	CHECK(vregion_start(3) == 3 * VREGION_SIZE);
 }
 
-/* before: empty; set 0 and the last vRegion; node ids 0 and 255 are both owners */
+/* before: empty; set 0 and the last vRegion; node ids 0 and 254 are both owners */
 static void map_set_get(void)
 {
 	map_setup();
 	CHECK(vregion_map_get(&map, 0) == -ENOENT);
-	CHECK(vregion_map_set(&map, 0, 0) == 0);
-	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 255) == 0);
-	CHECK(vregion_map_get(&map, 0) == 0);
-	CHECK(vregion_map_get(&map, VREGION_COUNT - 1) == 255);
-	CHECK(vregion_map_get(&map, 1) == -ENOENT);
+	CHECK(vregion_map_set(&map, 0, 0, VREGION_NONE) == 0);
+	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 254, 0) == 0);
+	CHECK(vregion_map_get(&map, 0) == 0 && vregion_map_backup(&map, 0) == -ENOENT);
+	CHECK(vregion_map_get(&map, VREGION_COUNT - 1) == 254);
+	CHECK(vregion_map_backup(&map, VREGION_COUNT - 1) == 0);
+	CHECK(vregion_map_get(&map, 1) == -ENOENT && vregion_map_backup(&map, 1) == -ENOENT);
 	CHECK(ta.live == 2);
 	map_teardown();
 }
@@ -46,12 +47,14 @@ static void map_set_get(void)
 static void map_rejects_out_of_range(void)
 {
 	map_setup();
-	CHECK(vregion_map_set(&map, VREGION_COUNT, 1) == -EINVAL);
-	CHECK(vregion_map_set(&map, UINT32_MAX, 1) == -EINVAL);
+	CHECK(vregion_map_set(&map, VREGION_COUNT, 1, VREGION_NONE) == -EINVAL);
+	CHECK(vregion_map_set(&map, UINT32_MAX, 1, VREGION_NONE) == -EINVAL);
 	CHECK(vregion_map_get(&map, UINT32_MAX) == -ENOENT);
+	CHECK(vregion_map_set(&map, 5, VREGION_NONE, 1) == -EINVAL);
+	CHECK(vregion_map_set(&map, 5, 2, 2) == -EINVAL);
 	CHECK(vregion_map_next(&map, 0, UINT32_MAX) == -1);
 	ta.allowed = 0;
-	CHECK(vregion_map_set(&map, 5, 1) == -ENOMEM);
+	CHECK(vregion_map_set(&map, 5, 1, VREGION_NONE) == -ENOMEM);
 	CHECK(vregion_map_get(&map, 5) == -ENOENT);
 	map_teardown();
 }
@@ -60,9 +63,9 @@ static void map_rejects_out_of_range(void)
 static void map_next_skips_unknown(void)
 {
 	map_setup();
-	CHECK(vregion_map_set(&map, 3, 1) == 0);
-	CHECK(vregion_map_set(&map, 5000, 2) == 0);
-	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 3) == 0);
+	CHECK(vregion_map_set(&map, 3, 1, VREGION_NONE) == 0);
+	CHECK(vregion_map_set(&map, 5000, 2, VREGION_NONE) == 0);
+	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 3, VREGION_NONE) == 0);
 	CHECK(vregion_map_next(&map, 0, VREGION_COUNT) == 3);
 	CHECK(vregion_map_next(&map, 4, VREGION_COUNT) == 5000);
 	CHECK(vregion_map_next(&map, 4, 5000) == -1);
@@ -77,9 +80,9 @@ static void map_copy(void)
 	struct vregion_map dst;
 
 	map_setup();
-	CHECK(vregion_map_set(&map, 3, 1) == 0);
-	CHECK(vregion_map_set(&map, 5000, 2) == 0);
-	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 3) == 0);
+	CHECK(vregion_map_set(&map, 3, 1, VREGION_NONE) == 0);
+	CHECK(vregion_map_set(&map, 5000, 2, VREGION_NONE) == 0);
+	CHECK(vregion_map_set(&map, VREGION_COUNT - 1, 3, VREGION_NONE) == 0);
 	vregion_map_init(&dst, &test_vma_alloc);
 	for (long n = 0; n < 3; n++) {
 		ta.allowed = n;
@@ -90,8 +93,26 @@ static void map_copy(void)
 	CHECK(vregion_map_copy(&dst, &map) == 0 && ta.live == 6);
 	CHECK(vregion_map_get(&dst, 3) == 1 && vregion_map_get(&dst, 5000) == 2);
 	CHECK(vregion_map_get(&dst, VREGION_COUNT - 1) == 3);
-	CHECK(vregion_map_set(&dst, 4, 9) == 0 && vregion_map_get(&map, 4) == -ENOENT);
+	CHECK(vregion_map_set(&dst, 4, 9, VREGION_NONE) == 0 && vregion_map_get(&map, 4) == -ENOENT);
 	vregion_map_fini(&dst);
+	map_teardown();
+}
+
+/* a lost owner hands over to its backup; a lost backup is forgotten; others stay */
+static void map_lose_promotes_the_backup(void)
+{
+	map_setup();
+	CHECK(vregion_map_set(&map, 0, 1, 2) == 0);
+	CHECK(vregion_map_set(&map, 1, 2, 1) == 0);
+	CHECK(vregion_map_set(&map, 2, 1, VREGION_NONE) == 0);
+	CHECK(vregion_map_set(&map, 3, 3, 4) == 0);
+	for (uint32_t r = 0; r < 5; r++)
+		CHECK(vregion_map_lose(&map, r, 1) == (r < 3));
+	CHECK(vregion_map_get(&map, 0) == 2 && vregion_map_backup(&map, 0) == -ENOENT);
+	CHECK(vregion_map_get(&map, 1) == 2 && vregion_map_backup(&map, 1) == -ENOENT);
+	CHECK(vregion_map_get(&map, 2) == -ENOENT && vregion_map_next(&map, 2, 3) == -1);
+	CHECK(vregion_map_get(&map, 3) == 3 && vregion_map_backup(&map, 3) == 4);
+	CHECK(!vregion_map_lose(&map, 0, 1) && !vregion_map_lose(&map, UINT32_MAX, 1));
 	map_teardown();
 }
 
@@ -135,6 +156,7 @@ static const struct unit_test tests[] = {
 	TEST(map_rejects_out_of_range),
 	TEST(map_next_skips_unknown),
 	TEST(map_copy),
+	TEST(map_lose_promotes_the_backup),
 	TEST(place_predicts_mmap),
 	TEST(place_predicts_mremap_move),
 };

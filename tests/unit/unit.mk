@@ -32,8 +32,9 @@ UNIT_SRCS_mmon := $(wildcard mcomponent/*.c) tests/unit/mmon_host.c
 UNIT_SRCS_mmon_vm := $(UNIT_SRCS_mmon)
 UNIT_SRCS_mmon_fork := $(UNIT_SRCS_mmon)
 UNIT_SRCS_mmon_fuzz := $(UNIT_SRCS_mmon)
-UNIT_TESTS += mmon_bcache
+UNIT_TESTS += mmon_bcache mmon_replica
 UNIT_SRCS_mmon_bcache := $(UNIT_SRCS_mmon)
+UNIT_SRCS_mmon_replica := $(UNIT_SRCS_mmon)
 
 # The global managers' policies (managers/, linked into gmon.elf).
 UNIT_TESTS += gmm gmm_copy gpm gsm

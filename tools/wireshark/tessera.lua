@@ -30,6 +30,7 @@ local opcodes = {
 	[39] = "X2S_TRUNCATE", [40] = "X2S_FSYNC", [41] = "X2S_READDIR", [42] = "X2S_MKDIR",
 	[43] = "X2S_UNLINK", [44] = "X2S_RENAME", [45] = "X2S_SYMLINK",
 	[46] = "X2S_READLINK", [47] = "X2S_STATFS", [48] = "M2G_RESTORE",
+	[49] = "M2M_PAGE_COPY", [50] = "M2M_PAGE_MOVE",
 }
 local F_FIRST, F_LAST, F_SYNC, F_ACK, F_PROBE = 0x01, 0x02, 0x04, 0x08, 0x10
 local PKT_HDR, MSG_HDR, DATA = 32, 24, 1
