@@ -28,7 +28,8 @@ obj = $(patsubst %,build/obj/%.o,$(basename $(1)))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 role_obj = $(call obj,$(wildcard $(addsuffix /*.c,$(roledir_$(1)))))
 
-.PHONY: all iso tools test unit-test integration-test crash-test run-cluster bench deps clean
+.PHONY: all iso tools test unit-test integration-test crash-test fault-test run-cluster bench \
+	deps clean
 all: $(foreach r,$(ROLES),build/$(r).elf) tools
 tools: build/fabric build/tessera-net build/tessera-fs
 iso: $(foreach r,$(ROLES),build/iso/$(r).iso)
@@ -83,6 +84,12 @@ integration-test: deps all iso build/fabric-asan user-progs
 # The storage crash test in full: 8 seeds x 26 kill -9s of smon (docs/storage.md).
 crash-test: deps all iso build/fabric-asan user-progs
 	TESSERA_CRASH=full $(PYTEST) -v -s tests/integration/test_storage_crash.py
+
+# Seeded fault schedules against a real cluster (tests/fault/faults.py): 50 by
+# default, SEED=N[,N...] replays those, COUNT=N and FIRST=N pick a range.
+fault-test: deps all iso build/fabric build/tessera-net user-progs
+	$(PYTHON) tests/fault/faults.py $(if $(SEED),--seed $(SEED)) \
+		$(if $(COUNT),--count $(COUNT)) $(if $(FIRST),--first $(FIRST))
 
 test: unit-test fuzz-test integration-test
 

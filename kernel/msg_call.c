@@ -8,6 +8,7 @@
 #include "kernel/mm.h"
 #include "kernel/msg.h"
 #include "kernel/netdev.h"
+#include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
 #include "lib/string.h"
@@ -119,13 +120,24 @@ int msg_rpc_wait(struct msg_call *c)
 	return c->status;
 }
 
-int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
-	    size_t resp_max, uint64_t timeout_ns)
+static int rpc_once(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+		    size_t resp_max, uint64_t timeout_ns)
 {
 	struct msg_call c;
 	int err = msg_rpc_start(&c, peer, opcode, req, len, resp, resp_max, timeout_ns);
 
 	return err ? err : msg_rpc_wait(&c);
+}
+
+int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
+	    size_t resp_max, uint64_t timeout_ns)
+{
+	int ret = rpc_once(peer, opcode, req, len, resp, resp_max, timeout_ns);
+
+	if (ret != -ECONNRESET)
+		return ret;
+	pr_info("peer %u restarted: sending opcode %u again", peer, opcode);
+	return rpc_once(peer, opcode, req, len, resp, resp_max, timeout_ns);
 }
 
 #define MSG_RETRY_GAP (100 * NSEC_PER_MSEC)	/* between two tries of msg_rpc_patient */

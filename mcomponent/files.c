@@ -105,20 +105,15 @@ static int front(uint8_t peer, const void *req, uint8_t *smon)
 }
 
 /*
- * A call to a storage monitor. smon keeps nothing but its disk, so a call cut by its
- * restart (-ECONNRESET: it never ran on the new incarnation; it may have run on the
- * old one, its answer lost) is sent once more. Reads, writes, truncates and syncs
- * repeat to the same effect; a create, unlink or rename that did run answers the
+ * A call to a storage monitor, with the time a file request may take. smon keeps
+ * nothing but its disk, so a call msg_rpc() sends again after smon's restart (it may
+ * have run on the old incarnation, its answer lost) repeats reads, writes, truncates
+ * and syncs to the same effect; a create, unlink or rename that did run answers the
  * repeat as a second call (-EEXIST, -ENOENT).
  */
 int smon_rpc(uint8_t smon, uint16_t opcode, const void *req, size_t len, void *resp,
 	     size_t resp_max)
 {
-	int ret = msg_rpc(smon, opcode, req, len, resp, resp_max, MMON_FS_TIMEOUT);
-
-	if (ret != -ECONNRESET)
-		return ret;
-	pr_info("smon %u restarted: sending opcode %u again", smon, opcode);
 	return msg_rpc(smon, opcode, req, len, resp, resp_max, MMON_FS_TIMEOUT);
 }
 

@@ -66,7 +66,8 @@ struct space {
 	uint8_t host;			/* fixed; home: who may stage the image */
 	uint8_t home;			/* fixed; the home (this node if is_home) */
 	uint8_t pmon;			/* the node running mm: the only one served */
-	uint32_t born;			/* home: pmon's reap_gen() when it was made */
+	uint32_t born;			/* reap_gen() of its pmon (home) or home (mirror)
+					   when it was made */
 	uint32_t vnode;
 	bool execd;			/* home: an exec loaded the image into it */
 	struct image *image;		/* home: staged, then the one it runs; or NULL */
@@ -109,11 +110,12 @@ void space_put(struct space *s);
 void space_kill(struct space *s);
 unsigned space_count(void);
 /*
- * Up to max ids of the home spaces here, or (pmon not SPACE_ANY_PMON) of pmon's born
- * before generation g; how many.
+ * Up to max ids of the home spaces here (node SPACE_ANY), or of the spaces born before
+ * generation g that depend on node: the homes of the processes it runs, for a pmon;
+ * the mirrors whose home it is, for an mmon. How many.
  */
-#define SPACE_ANY_PMON 0xff
-unsigned space_list_homes(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max);
+#define SPACE_ANY 0xff
+unsigned space_list(uint8_t node, uint32_t g, uint32_t *ids, unsigned max);
 /* Tell gmon (X2G_RELEASE) to forget mm's placements; errors are only logged. */
 void space_release(uint32_t mm);
 /* Hold mm's space for its pmon (P2M_*) or its home (M2M_*); -EPERM, counted, if not. */
@@ -171,13 +173,13 @@ unsigned sync_free_all(struct space *s);
 int sync_copy_all(struct space *p, struct space *c, unsigned *owners, long *pages);
 
 /*
- * reap.c: free the spaces of a pmon gmon declared dead or that restarted. reap_gen()
- * counts its deaths; reap_now() finishes reaping before one of its requests makes a
- * space and returns the generation that space is born in; reap_node_event() is the
- * role's node_event.
+ * reap.c: free the spaces of a pmon gmon declared dead or that restarted, and the
+ * mirrors of such an mmon's homes. reap_gen() counts a node's deaths; reap_now()
+ * finishes reaping before one of pmon's requests makes a space and returns the
+ * generation that space is born in; reap_node_event() is the role's node_event.
  */
 int reap_init(void);
-uint32_t reap_gen(uint8_t pmon);
+uint32_t reap_gen(uint8_t node);
 uint32_t reap_now(uint8_t pmon);
 void reap_node_event(uint8_t node, enum node_event ev);
 /* restore.c: after gmon restarted, tell it the placements this node depends on. */

@@ -112,7 +112,7 @@ static void restore_all(struct batch *b)
 		b->err = -ENOMEM;
 		return;
 	}
-	n = space_list_homes(SPACE_ANY_PMON, 0, ids, max);
+	n = space_list(SPACE_ANY, 0, ids, max);
 	for (unsigned i = 0; i < n; i++)
 		add_space(b, ids[i]);
 	kfree(ids);

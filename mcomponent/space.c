@@ -137,15 +137,24 @@ void space_kill(struct space *s)
 	spin_unlock(&space_lock);
 }
 
-unsigned space_list_homes(uint8_t pmon, uint32_t g, uint32_t *ids, unsigned max)
+/* Does s depend on node, as space_list() means it? Under space_lock. */
+static bool depends(const struct space *s, uint8_t node, uint32_t g)
+{
+	if (node == SPACE_ANY)
+		return s->is_home;
+	if (s->born >= g)
+		return false;
+	return s->is_home ? s->pmon == node : s->home == node;
+}
+
+unsigned space_list(uint8_t node, uint32_t g, uint32_t *ids, unsigned max)
 {
 	unsigned n = 0;
 
 	spin_lock(&space_lock);
 	for (unsigned b = 0; b < SPACE_BUCKETS && n < max; b++)
 		for (struct space *s = table[b]; s && n < max; s = s->next)
-			if (s->is_home && (pmon == SPACE_ANY_PMON ||
-					   (s->pmon == pmon && s->born < g)))
+			if (depends(s, node, g))
 				ids[n++] = s->mm;
 	spin_unlock(&space_lock);
 	return n;

@@ -155,17 +155,14 @@ int sync_page(struct space *s, uint64_t va, const void *page)
 	return err;
 }
 
-/*
- * M2M_MM_FREE to every owner that got anything and is not down (its memory is gone
- * anyway); returns how many were told.
- */
+/* M2M_MM_FREE to every owner that got anything; returns how many were told. */
 unsigned sync_free_all(struct space *s)
 {
 	unsigned told = 0;
 	int ret;
 
 	for (unsigned node = 0; node < NET_NODES; node++) {
-		if (!(s->synced[node / 8] & (1u << (node % 8))) || replica_down((uint8_t)node))
+		if (!(s->synced[node / 8] & (1u << (node % 8))))
 			continue;
 		ret = msg_rpc((uint8_t)node, M2M_MM_FREE, &s->mm, sizeof(s->mm), NULL, 0,
 			      MMON_RPC_TIMEOUT);
@@ -243,12 +240,14 @@ static int mirror_get(const struct m2m_vma_sync *h, uint8_t peer, struct space *
 
 	if (!s) {
 		err = space_create(h->mm, false, peer, &s);
-		if (err == -EEXIST)
-			s = space_get(h->mm);
-		else if (err)
-			return err;
-		else
+		if (!err) {
+			s->born = reap_gen(peer);	/* reaped if its home dies */
 			pr_info("mirror of mm=%u for its home mmon %u", h->mm, peer);
+		} else if (err == -EEXIST) {
+			s = space_get(h->mm);
+		} else {
+			return err;
+		}
 		if (!s)
 			return -EAGAIN;
 	}

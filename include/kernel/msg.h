@@ -25,7 +25,9 @@ void msg_started(void);
 /*
  * Call opcode on peer and wait for the answer: the response length (copied to resp,
  * at most resp_max bytes), or a negative errno (the remote handler's, -ETIMEDOUT
- * after timeout_ns, -EHOSTUNREACH for a peer known to be down).
+ * after timeout_ns, -EHOSTUNREACH for a peer known to be down). A call cut by the
+ * peer's restart (-ECONNRESET) never reached the new incarnation, and is sent to it
+ * once more; it may have run on the old one, whose answer was lost.
  */
 int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 	    size_t resp_max, uint64_t timeout_ns);

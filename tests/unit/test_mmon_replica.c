@@ -1,8 +1,8 @@
 /*
  * Host tests for mcomponent/replica.c: a vRegion's two copies. Write-backs reach the
  * backup before they are answered, the home syncs both copies, a copy found lost is
- * forgotten (the backup taking over), and M2M_PAGE_COPY is taken only from the other
- * copy of the vRegion.
+ * forgotten (the backup taking over), M2M_PAGE_COPY is taken only from the other
+ * copy of the vRegion, and a dead home's mirrors are freed.
  */
 #include "mmon_test.h"
 
@@ -197,6 +197,24 @@ static void page_copy_only_from_the_other_copy(void)
 	check_clean();
 }
 
+/*
+ * A home's death ends its processes: their mirrors here go, so a pmon that reuses
+ * one of their ids (after its own restart) can make a space of it here.
+ */
+static void a_dead_home_s_mirrors_are_freed(void)
+{
+	boot();
+	CHECK(mirror_sync(OTHER, SELF) == 0);
+	CHECK(memstats().nprocs == 1);
+	node_event(OTHER, NODE_EVENT_DOWN);
+	CHECK(mm_new(900, 4096) == 0);
+	CHECK(memstats().nprocs == 1);
+	CHECK_STREQ(host.log, "new mm=900 vnode=7 on pmon 1, image of 4096 bytes from node 240");
+	node_event(OTHER, NODE_EVENT_UP);
+	CHECK(mm_exit(900) == 0);
+	check_clean();
+}
+
 static const struct unit_test tests[] = {
 	TEST(exec_fills_the_backup),
 	TEST(writeback_waits_for_the_backup),
@@ -204,6 +222,7 @@ static const struct unit_test tests[] = {
 	TEST(the_home_as_backup_takes_over),
 	TEST(mremap_moves_the_backup_s_pages),
 	TEST(page_copy_only_from_the_other_copy),
+	TEST(a_dead_home_s_mirrors_are_freed),
 };
 
 CHECK_MAIN("mmon_replica", tests)
