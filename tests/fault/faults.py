@@ -90,6 +90,13 @@ class Cluster:
     def logs(self):
         return {n: self.log(n) for n in sched.NODES}
 
+    def whole_log(self, name):
+        """name's log over every incarnation: <name>.log.1, .2, ... then <name>.log."""
+        olds = sorted((f for f in os.listdir(self.run) if f.startswith(f"{name}.log.")),
+                      key=lambda f: int(f.rsplit(".", 1)[1]))
+        return "".join(open(os.path.join(self.run, f), errors="replace").read()
+                       for f in olds) + self.log(name)
+
     def counters(self):
         total = collections.Counter()
         for line in self.fault("stats").splitlines():
@@ -348,7 +355,7 @@ def main():
                           f"make fault-test SEED={seed}", flush=True)
             counters = c.counters() - base
             failovers = len(re.findall(r"mmon \d+ (?:down|restarted): out of GMM",
-                                       c.log("gmon0")))
+                                       c.whole_log("gmon0")))
         finally:
             c.stop()
     out = report(runs, counters, failovers)
