@@ -135,7 +135,13 @@ static void env_peer_event(void *ctx, uint8_t peer, enum net_peer_event ev)
 		node_event(peer, NODE_EVENT_RESTARTED);
 }
 
-/* gmon's verdicts on the cluster, as gmon decides them and as the others hear them. */
+/*
+ * gmon's verdicts on the cluster, as gmon decides them and as the others hear them.
+ * Calls waiting on a node declared dead fail at once (-EHOSTUNREACH) instead of
+ * waiting out their timeouts: a request it took just before it died is never
+ * answered, and the transport only notices a peer that owes it an ack. The role
+ * hears first, so a caller woken by the failure finds the role knowing why.
+ */
 static void memb_changed(void *arg, uint8_t node, bool up)
 {
 	const struct peer *p = peer_of(node);
@@ -143,6 +149,8 @@ static void memb_changed(void *arg, uint8_t node, bool up)
 	(void)arg;
 	pr_info("node %u (%s) %s", node, p ? p->name : "?", up ? "up" : "down");
 	node_event(node, up ? NODE_EVENT_UP : NODE_EVENT_DOWN);
+	if (!up)
+		rpc_fail_peer(&msg_client, node, -EHOSTUNREACH);
 }
 
 /* Heartbeats to gmon, or (on gmon) liveness tracking, when the cluster has a gmon. */

@@ -10,10 +10,12 @@
  * -ENOMEM the record table cannot grow (allocator failed or params.max_records reached).
  *
  * Charging: each placement subtracts params.charge_pages from the free estimate of the
- * nodes that will hold the pages (a home, a vRegion's owner and its backup, which keeps
- * a copy of every page: mcomponent/replica.c), saturating at 0, so a burst of
- * placements between two reports spreads instead of piling onto the node that looked
- * freest. The next report
+ * node that will hold the pages (a home, a vRegion's owner), saturating at 0, so a
+ * burst of placements between two reports spreads instead of piling onto the node
+ * that looked freest. A backup keeps a copy of every page too (mcomponent/replica.c)
+ * but serves no fetches: it is charged half, so owners still alternate (charged
+ * alike, two nodes would keep their order, and one would own everything until a
+ * report). The next report
  * replaces the estimate with the node's own count; releasing a process credits nothing
  * back, since that report already reflects what the node really frees. A copy (fork)
  * charges each copied record's owner as a placement would: the fork copies the pages
@@ -174,11 +176,22 @@ static int pick(struct gmm *g, uint64_t now, uint8_t exclude)
 	return cand[choice_freer(&g->rng, room, n)];
 }
 
-static void charge(struct gmm *g, int slot)
+/* Take pages off slot's free estimate, saturating at 0. */
+static void charge_by(struct gmm *g, int slot, uint64_t pages)
 {
 	struct gmm_node *n = &g->nodes[slot];
 
-	n->free = n->free > g->p.charge_pages ? n->free - g->p.charge_pages : 0;
+	n->free = n->free > pages ? n->free - pages : 0;
+}
+
+static void charge(struct gmm *g, int slot)
+{
+	charge_by(g, slot, g->p.charge_pages);
+}
+
+static void charge_backup(struct gmm *g, int slot)
+{
+	charge_by(g, slot, g->p.charge_pages / 2);
 }
 
 /* Index of the first record with key >= key (nrecs if none). */
@@ -276,7 +289,7 @@ static int place(struct gmm *g, uint64_t key, uint64_t now, bool with_backup,
 	}
 	charge(g, o);
 	if (b >= 0)
-		charge(g, b);
+		charge_backup(g, b);
 out:
 	*owner = r->owner;
 	*backup = r->backup;
@@ -399,26 +412,23 @@ int gmm_restore_vregion(struct gmm *g, uint32_t mm, uint32_t vregion, uint8_t ow
 	return restore(g, mm, vregion, owner, backup);
 }
 
-/* Charge a node holding a copied record's pages, if it is one still registered. */
-static void charge_node(struct gmm *g, uint8_t node)
-{
-	struct gmm_node *n = node != GMM_NONE ? node_find(g, node) : NULL;
-
-	if (n)
-		charge(g, (int)(n - g->nodes));
-}
-
+/* Charge the nodes holding a copied record's pages, those still registered. */
 static void charge_copy(struct gmm *g, const struct gmm_rec *r)
 {
-	charge_node(g, r->owner);
-	charge_node(g, r->backup);
+	struct gmm_node *o = r->owner != GMM_NONE ? node_find(g, r->owner) : NULL;
+	struct gmm_node *b = r->backup != GMM_NONE ? node_find(g, r->backup) : NULL;
+
+	if (o)
+		charge(g, (int)(o - g->nodes));
+	if (b)
+		charge_backup(g, (int)(b - g->nodes));
 }
 
 /*
  * Give to every record of from (home and vRegions: same owners, same backups), as a
  * fork does; returns how many. -EINVAL bad or equal ids, -ENOENT from has no record,
  * -EEXIST to has one, -ENOMEM the table cannot take them all; nothing changes then.
- * Each copy charges its owner and backup (see the top of this file).
+ * Each copy charges its owner and (half) its backup, see the top of this file.
  */
 int gmm_copy(struct gmm *g, uint32_t from, uint32_t to)
 {

@@ -91,17 +91,20 @@ static uint64_t rpc_poll(void *arg, uint64_t now)
 	return pend_deadline(&c->calls);
 }
 
+void rpc_fail_peer(struct rpc_client *c, uint8_t peer, int status)
+{
+	struct list_head dead;
+
+	list_init(&dead);
+	pend_take_peer(&c->calls, peer, &dead);
+	calls_fail(c, &dead, status);
+}
+
 /* A peer down or restarted will not answer: its calls fail with the transport's error. */
 static void rpc_peer_event(void *arg, uint8_t peer, enum net_peer_event ev)
 {
-	struct rpc_client *c = arg;
-	struct list_head dead;
-
-	if (ev == NET_PEER_UP)
-		return;
-	list_init(&dead);
-	pend_take_peer(&c->calls, peer, &dead);
-	calls_fail(c, &dead, ev == NET_PEER_DOWN ? -ETIMEDOUT : -ECONNRESET);
+	if (ev != NET_PEER_UP)
+		rpc_fail_peer(arg, peer, ev == NET_PEER_DOWN ? -ETIMEDOUT : -ECONNRESET);
 }
 
 int rpc_client_init(struct rpc_client *c, struct net_endpoint *ep)

@@ -27,6 +27,8 @@ int rpc_client_init(struct rpc_client *c, struct net_endpoint *ep);
 void rpc_client_fini(struct rpc_client *c);
 int rpc_call_start(struct rpc_client *c, uint8_t peer, uint16_t opcode, const void *req,
 		   size_t len, uint64_t timeout_ns, rpc_done_fn done, void *arg);
+/* Complete every call pending on peer with status now (peer was declared dead). */
+void rpc_fail_peer(struct rpc_client *c, uint8_t peer, int status);
 
 /*
  * A request handler: req is exactly len bytes, len within the op's bounds, and not

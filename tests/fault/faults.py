@@ -127,10 +127,16 @@ class Run:
     def __init__(self, cluster, s, tmp):
         self.c, self.s, self.tmp = cluster, s, tmp
         self.killed, self.recover, self.problems = [], [], []
-        self.marks = {n: len(t) for n, t in cluster.logs().items()}
+        self.marks = {n: len(cluster.whole_log(n)) for n in sched.NODES}
 
     def new(self, name):
-        return self.c.log(name)[self.marks.get(name, 0):]
+        """What name logged since the schedule began, across its restarts."""
+        return self.c.whole_log(name)[self.marks[name]:]
+
+    def declared_dead(self):
+        """The nodes gmon declared dead during the schedule (killed, or silent too
+        long: a stop or a cut link together with lost heartbeats)."""
+        return set(re.findall(r"\] node \d+ \((\S+)\) down", self.new("gmon0")))
 
     def apply(self, e):
         port = ["on", e.target] if e.target else []
@@ -192,15 +198,16 @@ class Run:
         return next((n for n in sched.MMONS if f"new mm={m.group(1)} " in self.new(n)), None)
 
     def excused(self, name, status):
-        """May workload name fail in this schedule? Its pmon's death must be 125."""
-        killed = set(self.killed)
+        """May workload name fail in this schedule? Its pmon killed: status 125; its
+        pmon declared dead but alive: 125 or SIGBUS (its memory was fenced)."""
+        killed, gone = set(self.killed), set(self.killed) | self.declared_dead()
         kinds = set(self.s.kinds())
         pmon = {"memstress": "pmon0", "shell": "pmon1"}.get(name)
-        if pmon in killed:
-            return status == 125
+        if pmon in gone:
+            return status == 125 or (pmon not in killed and status == 128 + 7)
         if name == "memstress":
-            return self.home_of_stress() in killed
-        return bool(killed & set(sched.MMONS)) or "restart_smon" in kinds or (
+            return self.home_of_stress() in gone
+        return bool(gone & set(sched.MMONS + ("smon0",))) or "restart_smon" in kinds or (
             name == "put" and "restart_gmon" in kinds)
 
     def check(self, name, job, want):

@@ -265,6 +265,26 @@ static void rpc_peer_down_fails_pending_calls(void)
 	stop();
 }
 
+/* rpc_fail_peer: the calls pending on that peer end with the status given, no others. */
+static void rpc_fail_peer_ends_only_that_peer_s_calls(void)
+{
+	static struct result second;
+
+	start(9000);
+	memset(&res, 0, sizeof(res));
+	memset(&second, 0, sizeof(second));
+	CHECK(rpc_call_start(&cl, 2, OP_SILENT, "x", 1, 0, call_done, &res) == 0);
+	CHECK(rpc_call_start(&cl, 2, OP_SILENT, "y", 1, 0, call_done, &second) == 0);
+	sim_advance(&sim, SIM_MS);
+	rpc_fail_peer(&cl, 3, -EHOSTUNREACH);
+	CHECK(!res.done && !second.done && cl.calls.count == 2);
+	rpc_fail_peer(&cl, 2, -EHOSTUNREACH);
+	CHECK(res.done && res.status == -EHOSTUNREACH && second.status == -EHOSTUNREACH);
+	CHECK(cl.calls.count == 0);
+	CHECK(call(ANY_ECHO, "z", 1, SIM_SEC, &res) == 0);	/* the peer still answers */
+	stop();
+}
+
 /* The request itself never gets through: the transport's error completes the call. */
 static void rpc_undeliverable_request_fails_with_the_transport_error(void)
 {
@@ -396,6 +416,7 @@ static const struct unit_test tests[] = {
 	TEST(rpc_timeouts_fire_in_deadline_order),
 	TEST(rpc_timeout_fires_and_the_late_response_is_counted),
 	TEST(rpc_peer_down_fails_pending_calls),
+	TEST(rpc_fail_peer_ends_only_that_peer_s_calls),
 	TEST(rpc_undeliverable_request_fails_with_the_transport_error),
 	TEST(rpc_peer_restart_fails_pending_calls_with_econnreset),
 	TEST(rpc_forged_and_malformed_responses_are_rejected),
