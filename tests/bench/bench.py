@@ -62,6 +62,8 @@ def rounded(figures):
     """figures with every float rounded to 2 places, at any depth."""
     if isinstance(figures, dict):
         return {k: rounded(v) for k, v in figures.items()}
+    if isinstance(figures, list):
+        return [rounded(v) for v in figures]
     return round(figures, 2) if isinstance(figures, float) else figures
 
 
