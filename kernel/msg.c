@@ -116,12 +116,20 @@ static const struct peer *peer_of(uint8_t id)
 	return NULL;
 }
 
-/* Tell the role of a node's event; host entries come and go with every tool run. */
+static bool started;		/* atomic: the role's start hook has returned */
+
+/*
+ * Tell the role of a node's event; host entries come and go with every tool run.
+ * Not before the role's start hook has returned: the hook makes what the event
+ * handlers use (wait queues, tables), and before it the role holds nothing an
+ * event could concern.
+ */
 static void node_event(uint8_t node, enum node_event ev)
 {
 	const struct peer *p = peer_of(node);
 
-	if (role_event && p && p->role != ROLE_HOST)
+	if (role_event && p && p->role != ROLE_HOST &&
+	    __atomic_load_n(&started, __ATOMIC_ACQUIRE))
 		role_event(node, ev);
 }
 
@@ -151,6 +159,16 @@ static void memb_changed(void *arg, uint8_t node, bool up)
 	node_event(node, up ? NODE_EVENT_UP : NODE_EVENT_DOWN);
 	if (!up)
 		rpc_fail_peer(&msg_client, node, -EHOSTUNREACH);
+}
+
+bool msg_node_down(uint8_t node)
+{
+	bool down;
+
+	spin_lock(&msg_lock);
+	down = memb.ep && !memb_alive(&memb, node);
+	spin_unlock(&msg_lock);
+	return down;
 }
 
 /* Heartbeats to gmon, or (on gmon) liveness tracking, when the cluster has a gmon. */
@@ -312,7 +330,6 @@ static void poller_main(void *arg)
 	}
 }
 
-static bool started;		/* atomic: the role's start hook has returned */
 
 void msg_started(void)
 {

@@ -142,7 +142,7 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 
 #define MSG_RETRY_GAP (100 * NSEC_PER_MSEC)	/* between two tries of msg_rpc_patient */
 
-static bool transport_error(int err)
+bool msg_transport_error(int err)
 {
 	return err == -ETIMEDOUT || err == -ECONNRESET || err == -EHOSTUNREACH;
 }
@@ -155,7 +155,7 @@ int msg_rpc_patient(uint8_t peer, uint16_t opcode, const void *req, size_t len, 
 
 	for (;;) {
 		ret = msg_rpc(peer, opcode, req, len, resp, resp_max, timeout_ns);
-		if (!transport_error(ret) || clock_ns() >= until)
+		if (!msg_transport_error(ret) || clock_ns() >= until)
 			return ret;
 		sleep_ns(MSG_RETRY_GAP);
 	}

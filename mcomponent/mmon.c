@@ -140,13 +140,12 @@ static int mmon_start(const struct node_config *cfg)
 }
 
 /*
- * A pmon's death frees its spaces; an mmon's loses the copies it kept; gmon's restart
+ * A pmon's death frees its spaces, an mmon's the mirrors of its homes; gmon's restart
  * has it told what lives here.
  */
 static void mmon_node_event(uint8_t node, enum node_event ev)
 {
 	reap_node_event(node, ev);
-	replica_node_event(node, ev);
 	restore_node_event(node, ev);
 }
 

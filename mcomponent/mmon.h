@@ -144,8 +144,6 @@ void pages_stats(struct m2x_memstats *m);
  * replica_put() sends it there, with no space held (0 too if that copy is gone).
  */
 typedef int (*replica_fn)(struct space *s, uint8_t node, void *arg);
-void replica_node_event(uint8_t node, enum node_event ev);
-bool replica_down(uint8_t node);	/* gmon declared mmon node down */
 bool replica_holds(const struct space *s, uint32_t r);
 int replica_each(struct space *s, uint32_t r, replica_fn fn, void *arg);
 bool replica_lost(struct space *s, uint8_t node, int err);

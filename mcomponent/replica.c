@@ -22,26 +22,6 @@
 #include "lib/string.h"
 #include "mmon.h"
 
-static uint8_t down[NET_NODES / 8];	/* atomic bits: mmons gmon declared down */
-
-bool replica_down(uint8_t node)
-{
-	return __atomic_load_n(&down[node / 8], __ATOMIC_ACQUIRE) & (1u << (node % 8));
-}
-
-/* In the poller: remember which mmons are down, so that nothing waits on them. */
-void replica_node_event(uint8_t node, enum node_event ev)
-{
-	uint8_t bit = (uint8_t)(1u << (node % 8));
-
-	if (!mmon_is(node, ROLE_MMON))
-		return;
-	if (ev == NODE_EVENT_DOWN)
-		__atomic_fetch_or(&down[node / 8], bit, __ATOMIC_ACQ_REL);
-	else if (ev == NODE_EVENT_UP)
-		__atomic_fetch_and(&down[node / 8], (uint8_t)~bit, __ATOMIC_ACQ_REL);
-}
-
 bool replica_holds(const struct space *s, uint32_t r)
 {
 	return vregion_map_get(&s->owners, r) == mmon_self ||
@@ -64,7 +44,7 @@ static bool copy_gone(uint8_t node, int err)
 {
 	if (err == -EPERM || err == -ECONNRESET)	/* refused, or a new incarnation */
 		return true;
-	return (err == -ETIMEDOUT || err == -EHOSTUNREACH) && replica_down(node);
+	return (err == -ETIMEDOUT || err == -EHOSTUNREACH) && msg_node_down(node);
 }
 
 bool replica_lost(struct space *s, uint8_t node, int err)
@@ -89,7 +69,7 @@ int replica_each(struct space *s, uint32_t r, replica_fn fn, void *arg)
 
 		if (node < 0)
 			continue;
-		err = node != mmon_self && replica_down((uint8_t)node) ? -EHOSTUNREACH :
+		err = node != mmon_self && msg_node_down((uint8_t)node) ? -EHOSTUNREACH :
 		      fn(s, (uint8_t)node, arg);
 		if (err && replica_lost(s, (uint8_t)node, err))
 			i = -1;		/* the map changed: go over what is left */
@@ -116,7 +96,7 @@ int replica_put(uint32_t mm, uint64_t va, const void *page, uint8_t node)
 	uint8_t *msg;
 	int err = -EHOSTUNREACH;
 
-	if (!replica_down(node)) {
+	if (!msg_node_down(node)) {
 		msg = kmalloc(sizeof(h) + NET_PAGE_SIZE);
 		if (!msg)
 			return -ENOMEM;

@@ -179,18 +179,18 @@ static void writeback_start(struct writeback *w, const struct excache_line *l,
 static int writeback_finish(struct writeback *w, struct mm *mm, uint64_t va)
 {
 	const size_t len = sizeof(struct p2m_writeback) + PAGE_SIZE;
-	uint64_t deadline = clock_ns() + MM_FAILOVER_PATIENCE;
-	int err = w->err ? w->err : msg_rpc_wait(&w->call), owner = w->owner, tries = 1;
+	int err = w->err ? w->err : msg_rpc_wait(&w->call), next, tries = 1;
+	uint64_t deadline = 0;
 
 	while (err < 0 && err != -EFAULT && w->msg) {
-		pr_warn("mm %u: write-back of va=%#lx to node %d failed (%d)", mm->id, va, owner,
-			err);
-		owner = mm_owner_retry(mm, va, (uint8_t)owner, err, deadline);
-		if (owner < 0 && tries++ < WRITEBACK_TRIES)
-			owner = w->owner;
-		if (owner < 0)
+		pr_warn("mm %u: write-back of va=%#lx to node %u failed (%d)", mm->id, va,
+			w->owner, err);
+		next = mm_owner_retry(mm, va, w->owner, err, &deadline);
+		if (next < 0 && tries++ < WRITEBACK_TRIES)
+			next = w->owner;
+		if (next < 0)
 			break;
-		w->owner = (uint8_t)owner;
+		w->owner = (uint8_t)next;
 		err = msg_rpc(w->owner, P2M_WRITEBACK, w->msg, len, NULL, 0, MM_PAGE_TIMEOUT);
 	}
 	kfree(w->msg);
@@ -305,7 +305,7 @@ static int claim(struct mm *mm, uint64_t va, struct mm **old)
 static int fetch(struct mm *mm, uint64_t va, bool write, unsigned idx)
 {
 	struct p2m_fetch req = { .mm = mm->id, .flags = write ? FETCH_WRITE : 0, .va = va };
-	uint64_t deadline = clock_ns() + MM_FAILOVER_PATIENCE;
+	uint64_t deadline = 0;
 	struct m2p_fetch reply;
 	int owner = mm_owner(mm, va), n = owner;
 	uint8_t *msg;
@@ -315,7 +315,7 @@ static int fetch(struct mm *mm, uint64_t va, bool write, unsigned idx)
 	msg = kmalloc(FETCH_REPLY);
 	if (!msg)
 		return -ENOMEM;
-	for (; owner >= 0; owner = mm_owner_retry(mm, va, (uint8_t)owner, n, deadline)) {
+	for (; owner >= 0; owner = mm_owner_retry(mm, va, (uint8_t)owner, n, &deadline)) {
 		xc.lines[idx].owner = (uint8_t)owner;	/* the line is busy: ours alone */
 		n = msg_rpc((uint8_t)owner, P2M_FETCH, &req, sizeof(req), msg, FETCH_REPLY,
 			    MM_PAGE_TIMEOUT);

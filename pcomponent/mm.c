@@ -236,12 +236,13 @@ static void owner_forget(struct mm *mm, uint64_t va, uint8_t owner)
 	spin_unlock(&mm->lock);
 }
 
-int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t deadline)
+int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t *deadline)
 {
-	bool transport = err == -ETIMEDOUT || err == -EHOSTUNREACH || err == -ECONNRESET;
 	int now;
 
-	if ((!transport && err != -EPERM) || clock_ns() >= deadline)
+	if (!*deadline)
+		*deadline = clock_ns() + MM_FAILOVER_PATIENCE;
+	if ((!msg_transport_error(err) && err != -EPERM) || clock_ns() >= *deadline)
 		return err;
 	owner_forget(mm, va, owner);
 	now = mm_owner(mm, va);

@@ -39,6 +39,10 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
  */
 int msg_rpc_patient(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *resp,
 		    size_t resp_max, uint64_t timeout_ns, uint64_t patience_ns);
+/* An error of the transport, not of the peer's handler: -ETIMEDOUT, -ECONNRESET, ... */
+bool msg_transport_error(int err);
+/* Has gmon declared node dead (and not heard it since)? Never, without a gmon. */
+bool msg_node_down(uint8_t node);
 
 /* An RPC in flight: msg_rpc split in two, so a caller can overlap it with another. */
 struct msg_call {

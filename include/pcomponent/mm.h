@@ -67,10 +67,11 @@ void mm_put(struct mm *mm);
 /*
  * A fetch or write-back of va to owner failed with err: the node to try again, or
  * -errno to give up. An owner that does not answer may be dead: GMM is asked again
- * (pausing while it still names the same node) until deadline, and names the backup
- * once it declares the death; a refusal (-EPERM) is given one second owner.
+ * (pausing while it still names the same node) until *deadline (0: set by the first
+ * call, MM_FAILOVER_PATIENCE on), and names the backup once it declares the death; a
+ * refusal (-EPERM) is given one second owner.
  */
-int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t deadline);
+int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t *deadline);
 /* The owner mComponent of va's vRegion (asking GMM once); node id or -errno. */
 int mm_owner(struct mm *mm, uint64_t va);
 

@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tomllib
 
 import cluster
 import mem
@@ -20,7 +21,6 @@ import mem
 TOPOLOGY = os.path.join(mem.ROOT, "tests", "bench", "replica.toml")
 PMONS = ("pmon0", "pmon1")
 MMONS = ("mmon0", "mmon1")
-HB_TIMEOUT_MS = 1000        # replica.toml's
 ROUNDS = 3
 KILLS = 2
 STRESS_KIB = 4096
@@ -132,13 +132,16 @@ def figures(run_dir):
         for d in runs.values():
             for pmon in PMONS:
                 mem.wait_spawnable(d, pmon)
+        share = {p: round(100 * mem.exstats(runs["on"], p)["lines"] * 4 / STRESS_KIB)
+                 for p in PMONS}
         rounds = [stress_round(runs, host, turn) for turn in range(ROUNDS)]
         kills = failovers(runs["on"], host)
     finally:
         for launcher in launchers:
             cluster.down(launcher)
-    share = {"pmon0": 50, "pmon1": 25}
-    out = {"stress_kib": STRESS_KIB, "rounds": ROUNDS, "hb_timeout_ms": HB_TIMEOUT_MS,
+    with open(TOPOLOGY, "rb") as f:
+        hb_timeout_ms = tomllib.load(f)["cluster"]["hb_timeout_ms"]
+    out = {"stress_kib": STRESS_KIB, "rounds": ROUNDS, "hb_timeout_ms": hb_timeout_ms,
            "failover_s": kills, "stress": {}}
     for pmon in PMONS:
         on = [r[("on", pmon)] for r in rounds]

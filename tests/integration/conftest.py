@@ -164,6 +164,16 @@ class ToolCluster:
     def log(self, name):
         return read_log(self.run, name)
 
+    def name(self, node_id):
+        """A node's name, from the cluster map the launcher wrote."""
+        text = (self.run / "cluster.map").read_text()
+        return re.search(rf"^peer={node_id} (\S+)", text, re.M).group(1)
+
+    def node_id(self, name):
+        """A node's id, from the cluster map."""
+        text = (self.run / "cluster.map").read_text()
+        return int(re.search(rf"^peer=(\d+) {name} ", text, re.M).group(1))
+
 
 def toml_value(v):
     if isinstance(v, bool):

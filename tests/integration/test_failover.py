@@ -52,10 +52,6 @@ class Cluster(ToolCluster):
                             logs.get(home, ""))
         return home, {int(r, 16): self.name(o) for r, o in owners}
 
-    def name(self, node_id):
-        text = (self.run / "cluster.map").read_text()
-        return re.search(rf"^peer={node_id} (\S+)", text, re.M).group(1)
-
 
 def cluster_fixture(tmp_path_factory, replication):
     name = "failover" if replication else "noreplica"
@@ -130,8 +126,7 @@ def test_killing_the_owner_of_a_running_stress_loses_nothing(replicated):
     assert (status, out) == (0, on_host(seed)), (status, out, err)
     assert "mismatches=0" in out
     survivor = next(m for m in MMONS if m != killed)
-    killed_id = re.search(rf"^peer=(\d+) {killed} ", (replicated.run / "cluster.map")
-                          .read_text(), re.M).group(1)
+    killed_id = replicated.node_id(killed)
     assert f"the copy on mmon {killed_id} is lost" in replicated.log(survivor)
     assert re.search(rf"now kept by mmon \d+ \(mmon {killed_id}:", replicated.log("pmon0"))
     assert f"mmon {killed_id} down" in replicated.log("gmon0")

@@ -27,11 +27,6 @@ TOPOLOGY = "[cluster]\nboot_timeout = 60\n" + node("gmon0", "gmon") + "".join(
 
 
 class Cluster(ToolCluster):
-    def node_id(self, name):
-        """A node's id, from the cluster map the launcher wrote."""
-        text = (self.run / "cluster.map").read_text()
-        return int(re.search(rf"^peer=(\d+) {name} ", text, re.M).group(1))
-
     def run_bytes(self, pmon, program, *args, input=None, timeout=300):
         """Run a program on pmon: (exit status, stdout, stderr) as bytes."""
         out = self.tool("run", pmon, program, *args, input=input, text=False,

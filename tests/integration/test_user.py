@@ -27,11 +27,6 @@ class Cluster(ToolCluster):
         out = self.tool("run", pmon, USER / prog, *args)
         return out.returncode, out.stdout, out.stderr
 
-    def name(self, node_id):
-        """A node's name, from the cluster map the launcher wrote."""
-        text = (self.run / "cluster.map").read_text()
-        return re.search(rf"^peer={node_id} (\S+)", text, re.M).group(1)
-
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
@@ -137,8 +132,7 @@ def test_heap_across_a_vregion_boundary_is_kept_on_both_mmons(cluster):
     mark = len(cluster.log("pmon1"))
     assert cluster.run_prog("pmon1", "heapcross") == on_host("heapcross")
     placed = copies(cluster, new_mm(cluster, "pmon1", mark))
-    ids = {int(re.search(rf"^peer=(\d+) {m} ", (cluster.run / "cluster.map").read_text(),
-                         re.M).group(1)) for m in ("mmon0", "mmon1")}
+    ids = {cluster.node_id(m) for m in ("mmon0", "mmon1")}
     assert {0, 1} <= placed.keys() and all(set(placed[r]) == ids for r in (0, 1)), placed
 
 

@@ -288,7 +288,7 @@ int mm_owner(struct mm *mm, uint64_t va)
 }
 
 /* One owner per page and no failover here: a failed call is never sent elsewhere. */
-int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t deadline)
+int mm_owner_retry(struct mm *mm, uint64_t va, uint8_t owner, int err, uint64_t *deadline)
 {
 	(void)mm, (void)va, (void)owner, (void)deadline;
 	host_point();

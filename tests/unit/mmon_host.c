@@ -218,6 +218,11 @@ int msg_rpc(uint8_t peer, uint16_t opcode, const void *req, size_t len, void *re
 	return sizeof(a);
 }
 
+bool msg_node_down(uint8_t node)
+{
+	return host.down[node];
+}
+
 void host_forget(void)
 {
 	while (host.nmsgs)

@@ -6,6 +6,7 @@
 #ifndef TESTS_UNIT_MMON_HOST_H
 #define TESTS_UNIT_MMON_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,7 @@ struct host_state {
 	uint8_t gmon;		/* node id msg_rpc serves as gmon */
 	int (*place)(uint32_t mm, uint32_t vregion);	/* X2G_PLACE: owner, or -errno */
 	uint8_t backup;		/* X2G_PLACE's backup for a vRegion (0xff: none) */
+	bool down[256];		/* msg_node_down(): gmon's verdicts */
 	int release_err;	/* X2G_RELEASE's answer */
 	int copy_err;		/* M2G_MM_COPY's answer */
 	int remote_err;		/* every other node's answer */

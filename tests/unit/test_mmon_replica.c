@@ -29,8 +29,10 @@ static void spawn_backed_up(uint32_t mm)
 	spawn(mm);
 }
 
+/* gmon's verdict on node, as the message layer keeps it and the role hears it. */
 static void node_event(uint8_t node, enum node_event ev)
 {
+	host.down[node] = ev == NODE_EVENT_DOWN;
 	monitor.node_event(node, ev);
 }
 
